@@ -1,0 +1,188 @@
+"""The Textual app: lays out the panes and wires keys to the controller."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+from textual import on
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer
+from textual.worker import Worker, WorkerState
+
+from lrtui.config import Settings
+from lrtui.controller import Controller
+from lrtui.engine.run import Snapshot, State
+from lrtui.themes import DEFAULT_THEME, load_themes, theme_from_file
+from lrtui.widgets.fit_plot import FitPlot
+from lrtui.widgets.help_screen import HelpScreen
+from lrtui.widgets.hyperparams import HyperParams
+from lrtui.widgets.loss_plot import LossPlot
+from lrtui.widgets.status_line import StatusLine
+from lrtui.widgets.step_log import StepLog
+
+
+@dataclass
+class Frame(Message):
+    """A snapshot from the training worker, posted from its thread."""
+
+    snapshot: Snapshot
+
+
+class LrApp(App):
+    CSS_PATH = "lrtui.tcss"
+    TITLE = "lrtui"
+    # Nothing starts focused: space, s, + and - must reach the app, not a field.
+    AUTO_FOCUS = None
+    # Below 110 columns the plots stack instead of standing side by side.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    BINDINGS = [
+        Binding("space", "toggle", "run/pause"),
+        Binding("s", "step(1)", "step"),
+        Binding("S", "step(10)", "10 steps", show=False),
+        Binding("plus,equals_sign", "scale_lr(2.0)", "lr×2", key_display="+"),
+        Binding("minus", "scale_lr(0.5)", "lr÷2", key_display="-"),
+        Binding("l", "focus_lr", "type lr"),
+        Binding("r", "reset", "reset"),
+        Binding("n", "new_data", "new data"),
+        Binding("y", "toggle_log", "log/lin", show=False),
+        Binding("question_mark", "help", "help", key_display="?"),
+        Binding("q", "quit", "quit"),
+        Binding("ctrl+c", "quit", "quit", show=False, priority=True),
+    ]
+
+    def __init__(self, settings: Settings, fps: float = 15.0, load_engine=None):
+        super().__init__()
+        self.settings = settings
+        self.snapshot: Snapshot | None = None
+        self.controller = Controller(settings, self.post_message_from_worker, fps=fps,
+                                     load_engine=load_engine)
+        self._worker: Worker | None = None
+        self._register_themes(settings.theme)
+
+    def post_message_from_worker(self, snapshot: Snapshot) -> None:
+        self.post_message(Frame(snapshot))
+
+    # -- layout ----------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="panes"):
+            yield HyperParams(self.settings, id="hyperparams")
+            with Vertical(id="right"):
+                with Horizontal(id="plots"):
+                    yield FitPlot(id="fit")
+                    yield LossPlot(id="loss")
+                yield StepLog(id="steplog")
+        yield StatusLine(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        for problem in self._theme_problems:
+            self.notify(problem, title="theme not loaded", severity="warning", timeout=8)
+        self._worker = self.run_worker(self.controller, name="training", thread=True,
+                                       exit_on_error=False)
+
+    def on_unmount(self) -> None:
+        self.controller.shutdown()
+
+    # -- frames from the worker ---------------------------------------------------
+    def on_frame(self, message: Frame) -> None:
+        snap = message.snapshot
+        self.snapshot = snap
+        self.settings = snap.settings
+        self.query_one(HyperParams).show(snap.settings, snap.theory)
+        self.query_one(StatusLine).show(snap)
+        if snap.x is not None:
+            s = snap.settings
+            true_line = None if s.data else (s.true_w, s.true_b)
+            self.query_one(FitPlot).set_data(snap.x, snap.y, true_line, (s.init_w, s.init_b))
+        if snap.state != State.LOADING and snap.state != State.ERROR:
+            self.query_one(FitPlot).set_fit(snap.w, snap.b)
+            self.query_one(LossPlot).set_curve(snap.curve, snap.step,
+                                               snap.theory.ols_loss if snap.theory else None)
+        if snap.rows or snap.events:
+            self.query_one(StepLog).add(snap.rows, snap.events)
+        for event in snap.events:
+            if event.kind == "error":
+                self.notify(event.text, severity="error", timeout=6)
+        if snap.state == State.ERROR:
+            self.notify(snap.message, title="cannot train", severity="error", timeout=30)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR:
+            self.notify(f"the training worker stopped: {event.worker.error}", severity="error",
+                        timeout=30)
+
+    # -- keys ----------------------------------------------------------------------
+    def action_toggle(self) -> None:
+        self.controller.send("toggle")
+
+    def action_step(self, count: int) -> None:
+        self.controller.send("step", count)
+
+    def action_scale_lr(self, factor: float) -> None:
+        self.controller.send("scale_lr", factor)
+
+    def action_focus_lr(self) -> None:
+        self.query_one("#learning_rate").focus()
+
+    def action_reset(self) -> None:
+        self.controller.send("reset")
+
+    def action_new_data(self) -> None:
+        self.controller.send("new_data")
+
+    def action_toggle_log(self) -> None:
+        plot = self.query_one(LossPlot)
+        plot.log_scale = not plot.log_scale
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    async def action_quit(self) -> None:
+        self.controller.shutdown()
+        self.exit()
+
+    @on(HyperParams.Changed)
+    def _setting_changed(self, event: HyperParams.Changed) -> None:
+        if event.field == "learning_rate":
+            self.controller.send("set_lr", event.value)
+        else:
+            self.controller.send("apply", self.settings.with_(**{event.field: event.value}))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for binding in self.BINDINGS:
+            if binding.action not in ("quit",) and binding.description:
+                yield SystemCommand(f"lrtui: {binding.description}", f"key {binding.key_display or binding.key}",
+                                    lambda action=binding.action: self.run_action(action))
+
+    # -- themes ----------------------------------------------------------------------
+    def _register_themes(self, wanted: str) -> None:
+        found = load_themes()
+        self._theme_problems = list(found.problems)
+        for theme in found.themes:
+            self.register_theme(theme)
+        if wanted.endswith(".toml"):
+            try:
+                theme = theme_from_file(wanted)
+            except ValueError as error:
+                self._theme_problems.append(str(error))
+                wanted = DEFAULT_THEME
+            else:
+                self.register_theme(theme)
+                wanted = theme.name
+        if wanted not in self.available_themes:
+            if wanted != DEFAULT_THEME:
+                self._theme_problems.append(f"no theme named '{wanted}': using {DEFAULT_THEME}")
+            wanted = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark"
+        self.theme = wanted
+
+    def loading_thread_alive(self) -> bool:
+        """True if the worker is still inside TensorFlow's import (it cannot be interrupted)."""
+        return self.controller.run is None and self._worker is not None and \
+            self._worker.state == WorkerState.RUNNING

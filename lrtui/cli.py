@@ -1,0 +1,105 @@
+"""Command line: `lrtui` starts the app, `lrtui run` trains headless; same options for both."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from lrtui import __version__
+from lrtui.config import PARSERS, SPEEDS, Settings, SettingError, check
+
+DEFAULTS = Settings()
+
+# (flag, field, help); every one is parsed by the same parser as the pane's field.
+OPTIONS = (
+    ("--lr", "learning_rate", "learning rate (default %(default)s)"),
+    ("--steps", "steps", "step budget; space continues for another (default %(default)s)"),
+    ("--init-w", "init_w", "initial w (default %(default)s)"),
+    ("--init-b", "init_b", "initial b (default %(default)s)"),
+    ("--n", "n", "number of points (default %(default)s)"),
+    ("--noise", "noise", "std of the Gaussian noise (default %(default)s)"),
+    ("--seed", "seed", "seed of the data (default %(default)s)"),
+    ("--true-w", "true_w", "w of the line the points come from (default %(default)s)"),
+    ("--true-b", "true_b", "b of the line the points come from (default %(default)s)"),
+    ("--x-min", "x_min", "smallest x (default %(default)s)"),
+    ("--x-max", "x_max", "largest x (default %(default)s)"),
+    ("--log-every", "log_every", "log a step every this many (default %(default)s)"),
+    ("--speed", "speed", f"steps per second: {', '.join(SPEEDS)} (default %(default)s)"),
+    ("--device", "device", "auto, cpu, gpu or a name like /GPU:1 (default %(default)s)"),
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, exit 2: scripts read it easily
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _typed(field: str):
+    def parse(text: str):
+        try:
+            return PARSERS[field](text)
+        except SettingError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+    parse.__name__ = field
+    return parse
+
+
+def _add_options(parser: argparse.ArgumentParser, defaults: bool = True) -> None:
+    """The run's options; a subcommand's copy has no defaults, so `lrtui --lr 1 run` keeps 1."""
+    def default(field):
+        return getattr(DEFAULTS, field) if defaults else argparse.SUPPRESS
+
+    for flag, field, help in OPTIONS:
+        parser.add_argument(flag, dest=field, type=_typed(field), default=default(field), help=help)
+    parser.add_argument("--data", metavar="FILE.csv", default=default("data"),
+                        help="fit the x,y columns of a CSV file instead of generated points")
+    parser.add_argument("--theme", default=default("theme"),
+                        help="a theme name (see themes/) or a theme file (default %(default)s)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="lrtui", description="Watch the learning rate at work: gradient descent "
+                     "fitting y = w·x + b, live in the terminal.")
+    parser.add_argument("--version", action="version", version=f"lrtui {__version__}")
+    _add_options(parser)
+    parser.add_argument("--fps", type=float, default=15.0, help="plot redraws per second at most "
+                        "(lower it on slow links; default %(default)s)")
+    commands = parser.add_subparsers(dest="command", metavar="{run}")
+    run = commands.add_parser("run", help="train without the UI and print the step log",
+                              description="Train without the UI and print the step log.")
+    _add_options(run, defaults=False)
+    run.add_argument("--format", choices=("table", "csv", "jsonl"), default="table",
+                     help="how to print the log (default %(default)s)")
+    run.error = parser.error  # type: ignore[method-assign]
+    return parser
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    names = [field for _, field, _ in OPTIONS] + ["data", "theme"]
+    return check(Settings(**{name: getattr(args, name) for name in names}))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = settings_from(args)
+    except SettingError as error:
+        parser.error(str(error))
+    if args.command == "run":
+        from lrtui.engine.data import DataError
+        from lrtui.headless import run_headless
+        from lrtui.tfload import TensorFlowMissing
+
+        try:
+            return run_headless(settings, args.format)
+        except (DataError, TensorFlowMissing) as error:
+            print(f"lrtui: error: {error}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            return 130
+    if args.fps <= 0 or args.fps > 120:
+        parser.error("--fps: use a number from 0.5 to 120")
+    from lrtui.screen import run_app
+
+    return run_app(settings, fps=args.fps)

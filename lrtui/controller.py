@@ -1,0 +1,191 @@
+"""The worker side of the app: owns the Run, paces it, obeys commands.
+
+It is the only code that sees both sides, and it still imports no Textual:
+it takes commands through a queue and hands each frame to `publish`, a
+callable the app supplies (posting a Textual message, which is thread-safe).
+The thread body checks `stop` between chunks and while waiting, so quitting
+never waits for more than one chunk.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from typing import Callable
+
+from lrtui.config import Settings
+from lrtui.engine.data import Dataset
+from lrtui.engine.run import Run, Snapshot, State, fmt, make_dataset
+from lrtui.engine.theory import theory_of
+
+# At max speed a chunk is sized to take about this long: short enough that a
+# key is obeyed at once, long enough that the Python call costs nothing.
+CHUNK_SECONDS = 0.025
+MAX_CHUNK = 1 << 20
+LR_RANGE = (1e-10, 1e4)
+
+
+class Controller:
+    def __init__(self, settings: Settings, publish: Callable[[Snapshot], None],
+                 fps: float = 15.0,
+                 load_engine: Callable[[Settings, Dataset], Run] | None = None):
+        self.settings = settings
+        self.publish = publish
+        self.frame_interval = 1.0 / fps
+        self.stop = threading.Event()
+        self.commands: queue.Queue = queue.Queue()
+        self._load_engine = load_engine or load_run
+        self.run: Run | None = None
+        self._steps_per_second = 0.0
+        self._chunk = 64
+        self._last_publish = 0.0
+        self._data_sent = 0
+
+    @property
+    def running(self) -> bool:
+        return self.run is not None and self.run.state == State.RUNNING
+
+    # -- commands, callable from any thread ------------------------------------
+    def send(self, name: str, *args) -> None:
+        self.commands.put((name, args))
+
+    def shutdown(self) -> None:
+        self.stop.set()
+        self.commands.put(("wake", ()))
+
+    # -- the thread body -------------------------------------------------------
+    def __call__(self) -> None:
+        try:
+            dataset = make_dataset(self.settings)
+        except ValueError as error:  # a bad --data file
+            self.publish(_waiting_snapshot(self.settings, None, State.ERROR, str(error)))
+            return
+        # The points are numpy's: show them while TensorFlow loads.
+        self.publish(_waiting_snapshot(self.settings, dataset))
+        try:
+            self.run = self._load_engine(self.settings, dataset)
+        except Exception as error:  # TensorFlow missing, a broken device
+            self.publish(_waiting_snapshot(self.settings, dataset, State.ERROR, str(error)))
+            return
+        self._publish(force=True)
+        while not self.stop.is_set():
+            if self.running:
+                self._train_one_tick()
+            else:
+                self._handle(*self.commands.get())
+            self._publish()
+
+    def _train_one_tick(self) -> None:
+        run = self.run
+        rate = run.settings.steps_per_second
+        started = time.perf_counter()
+        # Below the frame rate, one step per 1/rate s; above it, rate/fps steps a frame.
+        count = self._chunk if rate is None else max(1, round(rate * self.frame_interval))
+        batch = run.advance(count)
+        elapsed = time.perf_counter() - started
+        if rate is None and elapsed > 0 and len(batch) == count:
+            wanted = int(count * CHUNK_SECONDS / elapsed)
+            self._chunk = max(1, min(MAX_CHUNK, wanted, self._chunk * 4))
+        self._wait(count / rate - elapsed if rate else 0.0)
+        total = time.perf_counter() - started
+        if total > 0 and len(batch):
+            now = len(batch) / total
+            previous = self._steps_per_second
+            self._steps_per_second = now if not previous else 0.8 * previous + 0.2 * now
+
+    def _wait(self, seconds: float) -> None:
+        """Wait until the next tick, obeying any command at once."""
+        deadline = time.perf_counter() + seconds
+        while not self.stop.is_set():
+            try:
+                command = self.commands.get(timeout=max(0.0, deadline - time.perf_counter()))
+            except queue.Empty:
+                return
+            self._handle(*command)
+            if not self.running:
+                return
+
+    def _publish(self, force: bool = False) -> None:
+        now = time.perf_counter()
+        if self.stop.is_set() or (not force and now - self._last_publish < self.frame_interval):
+            return
+        self._last_publish = now
+        run = self.run
+        with_data = run.data_version != self._data_sent
+        self._data_sent = run.data_version
+        speed = self._steps_per_second if self.running else 0.0
+        self.publish(run.snapshot(speed, with_data))
+
+    # -- what each command does -----------------------------------------------------
+    def _handle(self, name: str, args: tuple) -> None:
+        if name == "wake":
+            return
+        getattr(self, f"_do_{name}")(self.run, *args)
+        self.settings = self.run.settings
+        self._publish(force=True)
+
+    def _do_toggle(self, run: Run) -> None:
+        if self.running:
+            run.state = State.PAUSED
+            run.say("paused")
+            return
+        if run.state in (State.FINISHED, State.DIVERGED):
+            run.continue_()
+        run.state = State.RUNNING
+        self._steps_per_second = 0.0
+
+    def _do_step(self, run: Run, count: int) -> None:
+        if run.state in (State.FINISHED, State.DIVERGED):
+            run.continue_()
+        run.state = State.PAUSED
+        run.advance(count)
+
+    def _do_scale_lr(self, run: Run, factor: float) -> None:
+        new = run.learning_rate * factor
+        if not LR_RANGE[0] <= new <= LR_RANGE[1]:
+            run.say(f"lr {fmt(new)} would be out of range (1e-10 to 1e4): unchanged", "warning")
+            return
+        run.set_learning_rate(new, "doubled" if factor > 1 else "halved")
+
+    def _do_set_lr(self, run: Run, learning_rate: float) -> None:
+        run.set_learning_rate(learning_rate, "typed")
+
+    def _do_reset(self, run: Run) -> None:
+        run.reset()
+
+    def _do_new_data(self, run: Run) -> None:
+        self._apply_guarded(run, run.new_data)
+
+    def _do_apply(self, run: Run, settings: Settings) -> None:
+        self._apply_guarded(run, lambda: run.apply(settings))
+
+    def _apply_guarded(self, run: Run, change: Callable[[], None]) -> None:
+        try:
+            change()
+        except ValueError as error:  # e.g. the data file went bad meanwhile
+            run.say(str(error), "error")
+
+
+def load_run(settings: Settings, dataset: Dataset) -> Run:
+    """Import TensorFlow quietly, pick the device, build and warm up the run."""
+    from lrtui.engine.device import choose_device
+    from lrtui.tfload import import_tensorflow
+
+    tf = import_tensorflow()
+    device = choose_device(tf, settings.device)
+    run = Run(settings, device, dataset)
+    run.trainer.warm_up()
+    return run
+
+
+def _waiting_snapshot(settings: Settings, dataset: Dataset | None,
+                      state: State = State.LOADING, message: str = "") -> Snapshot:
+    """A frame for before the Run exists: the data and theory if known, no training."""
+    return Snapshot(
+        state=state, step=0, budget_end=settings.steps, w=settings.init_w, b=settings.init_b,
+        loss=float("nan"), learning_rate=settings.learning_rate, settings=settings,
+        theory=theory_of(dataset.x, dataset.y) if dataset else None, device="-",
+        steps_per_second=0.0, curve=None,
+        x=dataset.x if dataset else None, y=dataset.y if dataset else None,
+        data_version=0, data_source=dataset.source if dataset else "", message=message)

@@ -1,0 +1,5 @@
+"""The training engine: data, theory, the compiled TensorFlow loop, history.
+
+Nothing here imports Textual; TensorFlow is imported only by `trainer`, which
+callers load after `lrtui.tfload` has imported TensorFlow quietly.
+"""

@@ -1,0 +1,99 @@
+"""The noisy points the line is fitted to: generated from the lesson's recipe or read from CSV."""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+MAX_ROWS = 10_000_000
+
+
+class DataError(ValueError):
+    """A data file that cannot be used; the message names the file and the problem."""
+
+
+@dataclass(frozen=True)
+class Dataset:
+    x: np.ndarray  # float32, shape (n,)
+    y: np.ndarray  # float32, shape (n,)
+    source: str  # what the user sees: "generated (seed 0)" or the file name
+
+    @property
+    def n(self) -> int:
+        return int(self.x.shape[0])
+
+
+def generate(n: int, x_min: float, x_max: float, true_w: float, true_b: float,
+             noise: float, seed: int) -> Dataset:
+    """y = true_w·x + true_b + Gaussian noise, at n points spread uniformly over [x_min, x_max]."""
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(x_min, x_max, n)
+    y = true_w * x + true_b + rng.normal(0.0, noise, n)
+    return Dataset(x.astype(np.float32), y.astype(np.float32), f"generated (seed {seed})")
+
+
+def _cell(text: str, path: Path, row: int, column: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise DataError(f"{path}: row {row}: {column} '{text.strip()}' is not a number") from None
+    if not math.isfinite(value) or abs(value) > 1e30:
+        raise DataError(f"{path}: row {row}: {column} '{text.strip()}' is not a finite number")
+    return value
+
+
+def load_csv(path: str | Path) -> Dataset:
+    """Read x,y from the first two columns (or the columns headed x and y)."""
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{path}: no such file")
+    if path.is_dir():
+        raise DataError(f"{path}: is a directory, not a CSV file")
+    try:
+        handle = path.open(newline="", encoding="utf-8")
+    except OSError as error:
+        raise DataError(f"{path}: cannot be read ({error.strerror})") from None
+    xs: list[float] = []
+    ys: list[float] = []
+    with handle:
+        try:
+            rows = csv.reader(handle)
+            ix, iy, first = 0, 1, True
+            for number, row in enumerate(rows, start=1):
+                if not row or all(not cell.strip() for cell in row):
+                    continue
+                if first:
+                    first = False
+                    names = [cell.strip().lower() for cell in row]
+                    if not _looks_numeric(row):
+                        if "x" in names and "y" in names:
+                            ix, iy = names.index("x"), names.index("y")
+                        elif len(row) < 2:
+                            raise DataError(f"{path}: needs two columns x,y; the header has one")
+                        continue
+                if len(row) <= max(ix, iy):
+                    raise DataError(f"{path}: row {number}: needs two columns x,y, found {len(row)}")
+                xs.append(_cell(row[ix], path, number, "x"))
+                ys.append(_cell(row[iy], path, number, "y"))
+                if len(xs) > MAX_ROWS:
+                    raise DataError(f"{path}: more than {MAX_ROWS:,} rows")
+        except UnicodeDecodeError:
+            raise DataError(f"{path}: is not a text CSV file") from None
+        except csv.Error as error:
+            raise DataError(f"{path}: not valid CSV ({error})") from None
+    if len(xs) < 2:
+        what = "is empty" if not xs else "has only one data row"
+        raise DataError(f"{path}: {what}; at least two x,y rows are needed")
+    return Dataset(np.asarray(xs, np.float32), np.asarray(ys, np.float32), path.name)
+
+
+def _looks_numeric(row: list[str]) -> bool:
+    try:
+        [float(cell) for cell in row if cell.strip()]
+    except ValueError:
+        return False
+    return True

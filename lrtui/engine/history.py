@@ -1,0 +1,110 @@
+"""Raw step records in, a bounded history out.
+
+A run can last ten million steps; the loss pane is a hundred columns wide.
+`LossHistory` keeps a fixed number of buckets, each covering a power-of-two
+span of steps with the min, max and last loss and the last (w, b) in it.
+When the buckets run out, neighbours merge and each bucket covers twice the
+span: memory and redraw cost stay flat however long the run goes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from lrtui.engine.records import StepBatch
+
+
+@dataclass(frozen=True)
+class CurveView:
+    """A copy of the history, safe to hand to another thread."""
+
+    step: np.ndarray  # first step of each bucket
+    low: np.ndarray
+    high: np.ndarray
+    last: np.ndarray
+    w: np.ndarray
+    b: np.ndarray
+    span: int  # steps per bucket
+
+
+class LossHistory:
+    def __init__(self, buckets: int = 2048):
+        self.capacity = buckets
+        self.clear()
+
+    def clear(self) -> None:
+        self.span = 1
+        self.count = 0
+        self.low = np.full(self.capacity, np.inf)
+        self.high = np.full(self.capacity, -np.inf)
+        self.last = np.zeros(self.capacity)
+        self.w = np.zeros(self.capacity)
+        self.b = np.zeros(self.capacity)
+
+    def add(self, batch: StepBatch) -> None:
+        if len(batch) == 0:
+            return
+        while int(batch.step[-1]) // self.span >= self.capacity:
+            self._coarsen()
+        index = batch.step // self.span
+        starts = np.flatnonzero(np.r_[True, index[1:] != index[:-1]])
+        where = index[starts]
+        ends = np.r_[starts[1:], len(batch)] - 1
+        loss = batch.loss
+        # NaN would poison min/max: it is kept as +inf, still "bad" to the plot.
+        loss = np.where(np.isnan(loss), np.inf, loss)
+        self.low[where] = np.minimum(self.low[where], np.minimum.reduceat(loss, starts))
+        self.high[where] = np.maximum(self.high[where], np.maximum.reduceat(loss, starts))
+        self.last[where] = loss[ends]
+        self.w[where] = batch.w[ends]
+        self.b[where] = batch.b[ends]
+        self.count = max(self.count, int(where[-1]) + 1)
+
+    def _coarsen(self) -> None:
+        half = self.capacity // 2
+        self.low = np.r_[np.minimum(self.low[0::2], self.low[1::2]), np.full(half, np.inf)]
+        self.high = np.r_[np.maximum(self.high[0::2], self.high[1::2]), np.full(half, -np.inf)]
+        for name in ("last", "w", "b"):
+            values = getattr(self, name)
+            # The later bucket of a pair holds the later values, unless it is still empty.
+            later_used = np.arange(1, self.capacity, 2) < self.count
+            merged = np.where(later_used, values[1::2], values[0::2])
+            setattr(self, name, np.r_[merged, np.zeros(half)])
+        self.count = (self.count + 1) // 2
+        self.span *= 2
+
+    def view(self) -> CurveView:
+        n = self.count
+        return CurveView(
+            np.arange(n, dtype=np.int64) * self.span,
+            self.low[:n].copy(), self.high[:n].copy(), self.last[:n].copy(),
+            self.w[:n].copy(), self.b[:n].copy(), self.span,
+        )
+
+
+@dataclass(frozen=True)
+class LogRow:
+    """One line of the lesson's printout."""
+
+    step: int
+    loss: float
+    w: float
+    b: float
+    dw: float
+    db: float
+    lr: float
+
+    def as_dict(self) -> dict:
+        return {"step": self.step, "loss": self.loss, "w": self.w, "b": self.b,
+                "dw": self.dw, "db": self.db, "lr": self.lr}
+
+
+def log_rows(batch: StepBatch, every: int) -> list[LogRow]:
+    """The rows the lesson prints: steps where step % every == 0, plus a diverging step."""
+    picks = np.flatnonzero(batch.step % every == 0)
+    if batch.diverged and (len(picks) == 0 or picks[-1] != len(batch) - 1):
+        picks = np.r_[picks, len(batch) - 1]
+    return [LogRow(int(batch.step[i]), float(batch.loss[i]), float(batch.w[i]), float(batch.b[i]),
+                   float(batch.dw[i]), float(batch.db[i]), float(batch.lr[i])) for i in picks]

@@ -1,0 +1,151 @@
+"""The lesson's training loop, compiled: GradientTape, then w.assign_sub(lr * dw).
+
+A Python call into TensorFlow costs far more than one step of this tiny
+model, so steps run in chunks: one compiled call runs up to `capacity` steps
+in a tf.while_loop and returns every step's loss, w, b, dw, db and lr. The
+number of steps is a tensor, so any count up to the capacity reuses the same
+compiled function; only a handful of capacities exist.
+
+The loop stops early at the first step whose loss is non-finite or above
+`loss_limit`, and does not apply that step's update, so the weights stay at
+the last point where the loss was still a number.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import tensorflow as tf
+
+from lrtui.engine.data import Dataset
+from lrtui.engine.records import FIELDS, StepBatch
+
+CAPACITIES = (1, 64, 1024, 16384)
+
+
+class Trainer:
+    """Owns w, b and the lr as tf.Variables on one device, and the compiled chunks."""
+
+    def __init__(self, dataset: Dataset, device: str, learning_rate: float,
+                 init_w: float, init_b: float, jit: bool = True):
+        self.device = device
+        self.jit = jit
+        self.traces = 0  # how often a chunk was traced: an lr change must not add one
+        self.step = 0  # steps applied since the last reset
+        self._chunks: dict[int, object] = {}
+        with tf.device(device):
+            # Shape [None]: new data of any size reuses the traced function.
+            self.x = tf.Variable(dataset.x, shape=tf.TensorShape([None]), trainable=False)
+            self.y = tf.Variable(dataset.y, shape=tf.TensorShape([None]), trainable=False)
+            self.w = tf.Variable(float(init_w), dtype=tf.float32)
+            self.b = tf.Variable(float(init_b), dtype=tf.float32)
+            # The lr lives in a variable so that changing it never retraces.
+            self.learning_rate = tf.Variable(float(learning_rate), dtype=tf.float32, trainable=False)
+            self.loss_limit = tf.Variable(np.inf, dtype=tf.float32, trainable=False)
+
+    # -- state -------------------------------------------------------------
+    def set_data(self, dataset: Dataset) -> None:
+        self.x.assign(dataset.x)
+        self.y.assign(dataset.y)
+
+    def reset(self, init_w: float, init_b: float) -> None:
+        self.w.assign(float(init_w))
+        self.b.assign(float(init_b))
+        self.loss_limit.assign(np.inf)
+        self.step = 0
+
+    def set_learning_rate(self, learning_rate: float) -> None:
+        self.learning_rate.assign(float(learning_rate))
+
+    def set_loss_limit(self, limit: float) -> None:
+        self.loss_limit.assign(float(limit))
+
+    def weights(self) -> tuple[float, float]:
+        return float(self.w.numpy()), float(self.b.numpy())
+
+    def current_loss(self) -> float:
+        with tf.device(self.device):
+            return float(tf.reduce_mean(tf.square(self.w * self.x + self.b - self.y)).numpy())
+
+    # -- training ----------------------------------------------------------
+    def run(self, count: int) -> StepBatch:
+        """Run up to `count` steps (fewer if the loss goes bad) and return their records."""
+        batches = []
+        while count > 0:
+            capacity = next((c for c in CAPACITIES if c >= count), CAPACITIES[-1])
+            todo = min(count, capacity)
+            batch = self._run_chunk(capacity, todo)
+            batches.append(batch)
+            count -= todo
+            if batch.diverged:
+                break
+        if not batches:
+            return StepBatch.empty()
+        if len(batches) == 1:
+            return batches[0]
+        return StepBatch(*(np.concatenate([getattr(b, f) for b in batches])
+                           for f in ("step",) + FIELDS), batches[-1].diverged)
+
+    def _run_chunk(self, capacity: int, count: int) -> StepBatch:
+        chunk = self._chunks.get(capacity) or self._compile(capacity)
+        # tf.device scopes are per thread: open it here, in the caller's thread.
+        with tf.device(self.device):
+            done, ok, records = chunk(tf.constant(count, tf.int32))
+        done = int(done)
+        ok = bool(ok)
+        rows = records.numpy()[:, :done].astype(np.float64)
+        steps = np.arange(self.step, self.step + done, dtype=np.int64)
+        self.step += done - (0 if ok else 1)
+        return StepBatch(steps, *rows, diverged=not ok)
+
+    def _compile(self, capacity: int):
+        w, b, x, y = self.w, self.b, self.x, self.y
+        learning_rate, loss_limit = self.learning_rate, self.loss_limit
+
+        def one_step(i, ok, records):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(tf.square(w * x + b - y))
+            dw, db = tape.gradient(loss, [w, b])
+            good = tf.math.is_finite(loss) & (loss <= loss_limit)
+            good = good & tf.math.is_finite(dw) & tf.math.is_finite(db)
+            lr = learning_rate.read_value()
+            row = tf.stack([loss, w.read_value(), b.read_value(), dw, db, lr])
+            records = records.write(i, row)
+
+            def update():
+                # The lesson's update, exactly.
+                w.assign_sub(lr * dw)
+                b.assign_sub(lr * db)
+                return tf.constant(True)
+
+            ok = tf.cond(good, update, lambda: tf.constant(False))
+            return i + 1, ok, records
+
+        def chunk(count):
+            self.traces += 1
+            records = tf.TensorArray(tf.float32, size=capacity)
+            done, ok, records = tf.while_loop(
+                lambda i, ok, _: (i < count) & ok,
+                one_step,
+                (tf.constant(0), tf.constant(True), records),
+                maximum_iterations=capacity,
+            )
+            return done, ok, tf.transpose(records.stack())
+
+        compiled = tf.function(chunk, jit_compile=self.jit)
+        with tf.device(self.device):
+            try:
+                compiled(tf.constant(0, tf.int32))
+            except (tf.errors.InvalidArgumentError, tf.errors.UnimplementedError,
+                    tf.errors.InternalError):
+                # No XLA for this device/build: the plain graph is still ~20x eager.
+                self.jit = False
+                compiled = tf.function(chunk, jit_compile=False)
+                compiled(tf.constant(0, tf.int32))
+        self._chunks[capacity] = compiled
+        return compiled
+
+    def warm_up(self) -> None:
+        """Compile the small chunks now (XLA prints on its first compile: call while muted)."""
+        for capacity in CAPACITIES[:3]:
+            if capacity not in self._chunks:
+                self._compile(capacity)

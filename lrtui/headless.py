@@ -1,0 +1,112 @@
+"""`lrtui run`: the lesson's printout without the UI, as a table, CSV or JSON lines."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import sys
+from typing import TextIO
+
+from lrtui.config import Settings
+from lrtui.engine.history import LogRow
+from lrtui.engine.run import Run, State, fmt, make_dataset
+from lrtui.tfload import quiet_stderr
+
+COLUMNS = ("step", "loss", "w", "b", "dw", "db", "lr")
+CHUNK = 16384
+
+
+def _finite_or_none(value: float):
+    """JSON has no NaN or Infinity: a value that is not a number is null."""
+    return value if math.isfinite(value) else None
+
+
+class _Printer:
+    def __init__(self, out: TextIO, format: str):
+        self.out = out
+        self.format = format
+        self.csv = csv.writer(out) if format == "csv" else None
+
+    def header(self) -> None:
+        if self.format == "table":
+            self.out.write("".join(f"{c:>12}" for c in COLUMNS).rstrip() + "\n")
+        elif self.csv:
+            self.csv.writerow(COLUMNS)
+
+    def row(self, row: LogRow) -> None:
+        if self.format == "table":
+            cells = [f"{row.step:>12}"] + [f"{fmt(v):>12}" for v in
+                                            (row.loss, row.w, row.b, row.dw, row.db, row.lr)]
+            self.out.write("".join(cells) + "\n")
+        elif self.csv:
+            self.csv.writerow([row.step] + [repr(v) for v in
+                                            (row.loss, row.w, row.b, row.dw, row.db, row.lr)])
+        else:
+            data = {k: (_finite_or_none(v) if isinstance(v, float) else v)
+                    for k, v in row.as_dict().items()}
+            self.out.write(json.dumps(data) + "\n")
+
+    def event(self, text: str) -> None:
+        # Only the table carries events: CSV and JSON lines stay one record a line.
+        if self.format == "table":
+            self.out.write(f"# {text}\n")
+
+    def summary(self, summary: dict) -> None:
+        if self.format == "jsonl":
+            clean = {k: (_finite_or_none(v) if isinstance(v, float) else v) for k, v in summary.items()}
+            self.out.write(json.dumps({"summary": clean}) + "\n")
+        elif self.format == "table":
+            self.out.write("# " + ", ".join(f"{k}={fmt(v) if isinstance(v, float) else v}"
+                                            for k, v in summary.items()) + "\n")
+
+
+def summarize(run: Run, diverged_at: int | None) -> dict:
+    w, b = run.weights()
+    theory = run.theory
+    return {
+        "status": "diverged" if run.state == State.DIVERGED else "finished",
+        "steps": run.step,
+        "loss": run.current_loss(),
+        "w": w,
+        "b": b,
+        "lr": run.learning_rate,
+        "lr_max": theory.lr_max,
+        "lr_opt": theory.lr_opt,
+        "lr_zigzag": theory.lr_zigzag,
+        "condition_number": theory.condition_number,
+        "ols_w": theory.ols_w,
+        "ols_b": theory.ols_b,
+        "ols_loss": theory.ols_loss,
+        "diverged_at": diverged_at,
+        "n": run.dataset.n,
+        "data": run.dataset.source,
+        "device": run.device.label,
+    }
+
+
+def run_headless(settings: Settings, format: str = "table", out: TextIO | None = None) -> int:
+    """Train to the step budget (or divergence), printing every log-every steps."""
+    out = out or sys.stdout
+    dataset = make_dataset(settings)  # DataError goes to the caller before TensorFlow loads
+    from lrtui.controller import load_run
+
+    printer = _Printer(out, format)
+    with quiet_stderr():
+        run = load_run(settings, dataset)
+        printer.header()
+        for event in run.drain()[1]:  # warnings about the lr, before any step
+            printer.event(event.text)
+        diverged_at = None
+        while run.state not in (State.FINISHED, State.DIVERGED):
+            batch = run.advance(CHUNK)
+            if batch.diverged:
+                diverged_at = int(batch.step[-1])
+            rows, events = run.drain()
+            for row in rows:
+                printer.row(row)
+            for event in events:
+                printer.event(event.text)
+        printer.summary(summarize(run, diverged_at))
+        out.flush()
+    return 0

@@ -1,0 +1,1 @@
+"""One widget per pane; each owns its rendering and its messages."""

@@ -1,0 +1,50 @@
+"""The help screen: every key, and what the lesson says each one shows."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Markdown
+
+HELP = """\
+# lrtui keys
+
+| key | what it does |
+|---|---|
+| `space` | run / pause (after the budget: run another budget) |
+| `s` / `S` | one step / ten steps (pauses first) |
+| `+` / `-` | learning rate ×2 / ÷2, mid-run, logged |
+| `l` | type an exact learning rate (enter applies) |
+| `r` | reset to the same initial weights and data |
+| `n` | new data (the next seed) |
+| `y` | loss axis: log / linear |
+| `tab` | move between fields |
+| `ctrl+p` | command palette: every action, and the themes |
+| `?` | this help |
+| `q` | quit |
+
+**What to try.** Start at lr 0.001: after 200 steps the line has barely
+moved. At 0.1 it fits. Press `+` until lr passes **lr_max** (shown beside
+the lr field and in the status line): the loss grows and the run stops,
+*diverged*. Press `-` to get back under lr_max and `space` to recover.
+
+**The numbers.** lr_max = 2/λmax, where λmax is the largest eigenvalue of
+the loss's Hessian; above 1/λmax the path zig-zags; lr_opt = 2/(λmax + λmin)
+is the best constant lr for this data.
+
+Press `escape`, `?` or `q` to close.
+"""
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [
+        Binding("escape", "dismiss", "close"),
+        Binding("question_mark", "dismiss", "close"),
+        Binding("q", "dismiss", "close"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help"):
+            yield Markdown(HELP)

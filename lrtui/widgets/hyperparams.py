@@ -1,0 +1,119 @@
+"""The hyperparameter pane: every setting as an editable field, checked before use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.widgets import Input, Label, Static
+
+from lrtui.config import PARSERS, Settings, SettingError
+from lrtui.engine.run import fmt
+from lrtui.engine.theory import Theory
+
+# (setting, label) in the order they appear; the lesson's knobs first, the data last.
+FIELDS = (
+    ("learning_rate", "lr"),
+    ("steps", "steps"),
+    ("init_w", "init w"),
+    ("init_b", "init b"),
+    ("speed", "speed"),
+    ("log_every", "log every"),
+    ("n", "n"),
+    ("noise", "noise"),
+    ("seed", "seed"),
+    ("true_w", "true w"),
+    ("true_b", "true b"),
+)
+
+
+def _text(value) -> str:
+    return fmt(value) if isinstance(value, float) else str(value)
+
+
+class HyperParams(VerticalScroll):
+    """Typing a value and pressing enter applies it; a bad value is refused beside its field."""
+
+    BORDER_TITLE = "Hyperparameters"
+    BINDINGS = [Binding("escape", "leave", "leave field", show=False)]
+
+    @dataclass
+    class Changed(Message):
+        """A field holds a new, valid value."""
+
+        field: str
+        value: object
+
+    def __init__(self, settings: Settings, **kwargs):
+        super().__init__(**kwargs)
+        self._settings = settings
+
+    def compose(self) -> ComposeResult:
+        for field, label in FIELDS:
+            with Horizontal(classes="field"):
+                yield Label(label, classes="label")
+                yield Input(_text(getattr(self._settings, field)), id=field, compact=True,
+                            select_on_focus=True)
+            yield Static("", id=f"{field}-note", classes="note")
+        yield Static("", id="bounds")
+
+    def show(self, settings: Settings, theory: Theory | None) -> None:
+        """Show the run's values, except in the field the user is typing in."""
+        for field, _ in FIELDS:
+            new, old = getattr(settings, field), getattr(self._settings, field)
+            field_input = self.query_one(f"#{field}", Input)
+            if new != old and not field_input.has_focus:
+                field_input.value = _text(new)
+        self._settings = settings
+        bounds = self.query_one("#bounds", Static)
+        if theory is None:
+            bounds.update("lr_max …  lr_opt …")
+            return
+        regime = theory.regime(settings.learning_rate)
+        style = {"diverges": "bold $error", "oscillates": "$warning"}.get(regime, "$success")
+        bounds.update(f"lr_max [b]{fmt(theory.lr_max)}[/]  lr_opt [b]{fmt(theory.lr_opt)}[/]\n"
+                      f"lr {fmt(settings.learning_rate)} [{style}]{regime}[/]")
+
+    def note(self, field: str, text: str) -> None:
+        note = self.query_one(f"#{field}-note", Static)
+        note.update(text)
+        note.set_class(bool(text), "-error")
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if self._take(event.input):
+            # Back to the app's keys, so space and + work again at once.
+            self.screen.set_focus(None)
+
+    def action_leave(self) -> None:
+        """Escape: put the run's value back and hand the keys back to the app."""
+        focused = self.screen.focused
+        if isinstance(focused, Input):
+            focused.value = _text(getattr(self._settings, focused.id))
+            self.note(focused.id, "")
+        self.screen.set_focus(None)
+
+    @on(Input.Blurred)
+    def _blurred(self, event: Input.Blurred) -> None:
+        # Leaving a field with a changed value applies it too, as enter would.
+        if event.input.value.strip() != _text(getattr(self._settings, event.input.id)):
+            self._take(event.input)
+
+    def _take(self, field_input: Input) -> bool:
+        """Check the field's text; post it if it is new. False if it was refused."""
+        field = field_input.id
+        try:
+            value = PARSERS[field](field_input.value)
+        except SettingError as error:
+            self.note(field, str(error))
+            return False
+        self.note(field, "")
+        field_input.value = _text(value)
+        if value != getattr(self._settings, field):
+            self.post_message(self.Changed(field, value))
+        return True

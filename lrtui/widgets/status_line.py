@@ -1,0 +1,36 @@
+"""One line at the bottom: state, step, steps/s, device, lr against lr_max."""
+
+from __future__ import annotations
+
+from textual.widgets import Static
+
+from lrtui.engine.run import Snapshot, State, fmt
+
+STATE_STYLE = {
+    State.LOADING: "$warning",
+    State.READY: "$primary",
+    State.RUNNING: "$success",
+    State.PAUSED: "$accent",
+    State.FINISHED: "$primary",
+    State.DIVERGED: "$error",
+    State.ERROR: "$error",
+}
+
+
+class StatusLine(Static):
+    def show(self, snap: Snapshot) -> None:
+        state = f"[b {STATE_STYLE[snap.state]}]{snap.state.value}[/]"
+        if snap.state in (State.LOADING, State.ERROR):
+            self.update(f"{state}  {snap.message}" if snap.message else f"{state} …")
+            return
+        parts = [state, f"step {snap.step:,}/{snap.budget_end:,}", f"loss {fmt(snap.loss)}"]
+        if snap.state == State.RUNNING:
+            parts.append(f"{snap.steps_per_second:,.0f} steps/s")
+        parts.append(f"device {snap.device}")
+        lr = f"lr {fmt(snap.learning_rate)}"
+        if snap.theory is not None:
+            ratio = snap.learning_rate / snap.theory.lr_max
+            style = "$error" if ratio >= 1 else "$warning" if ratio > 0.5 else ""
+            lr += f" = [{style or 'b'}]{ratio:.2f}×[/] lr_max"
+        parts.append(lr)
+        self.update("  ".join(parts))
