@@ -51,6 +51,7 @@ class LrApp(App):
         Binding("n", "new_data", "new data"),
         Binding("y", "toggle_log", "log/lin", show=False),
         Binding("question_mark", "help", "help", key_display="?"),
+        Binding("f8", "screenshot", "SVG", show=False),
         Binding("q", "quit", "quit"),
         Binding("ctrl+c", "quit", "quit", show=False, priority=True),
     ]
@@ -142,6 +143,11 @@ class LrApp(App):
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
+
+    def action_screenshot(self) -> None:
+        """Save what the terminal shows as an SVG in the current folder."""
+        path = self.save_screenshot(path=".")
+        self.notify(f"saved {path}", title="screenshot")
 
     async def action_quit(self) -> None:
         self.controller.shutdown()

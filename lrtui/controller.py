@@ -72,9 +72,10 @@ class Controller:
         while not self.stop.is_set():
             if self.running:
                 self._train_one_tick()
+                # Frames are rationed while running; the one that ends a run always goes out.
+                self._publish(force=not self.running)
             else:
-                self._handle(*self.commands.get())
-            self._publish()
+                self._handle(*self.commands.get())  # publishes what it changed
 
     def _train_one_tick(self) -> None:
         run = self.run

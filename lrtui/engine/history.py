@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lrtui.engine.records import StepBatch
+from lrtui.engine.records import FIELDS, StepBatch
 
 
 @dataclass(frozen=True)
@@ -101,10 +101,18 @@ class LogRow:
                 "dw": self.dw, "db": self.db, "lr": self.lr}
 
 
+def _short(value) -> float:
+    """The shortest decimal that is the same float32: lr 0.9, not 0.8999999761581421."""
+    return float(str(np.float32(value)))
+
+
+def row_at(batch: StepBatch, i: int) -> LogRow:
+    return LogRow(int(batch.step[i]), *(_short(getattr(batch, f)[i]) for f in FIELDS))
+
+
 def log_rows(batch: StepBatch, every: int) -> list[LogRow]:
     """The rows the lesson prints: steps where step % every == 0, plus a diverging step."""
     picks = np.flatnonzero(batch.step % every == 0)
     if batch.diverged and (len(picks) == 0 or picks[-1] != len(batch) - 1):
         picks = np.r_[picks, len(batch) - 1]
-    return [LogRow(int(batch.step[i]), float(batch.loss[i]), float(batch.w[i]), float(batch.b[i]),
-                   float(batch.dw[i]), float(batch.db[i]), float(batch.lr[i])) for i in picks]
+    return [row_at(batch, int(i)) for i in picks]

@@ -15,7 +15,7 @@ import numpy as np
 from lrtui.config import DATA_FIELDS, Settings
 from lrtui.engine.data import Dataset, generate, load_csv
 from lrtui.engine.device import DeviceChoice
-from lrtui.engine.history import CurveView, LogRow, LossHistory, log_rows
+from lrtui.engine.history import CurveView, LogRow, LossHistory, log_rows, row_at
 from lrtui.engine.theory import Theory, theory_of
 from lrtui.engine.records import StepBatch
 
@@ -137,10 +137,7 @@ class Run:
         every = self.settings.log_every
         self.pending_rows.extend(log_rows(batch, every))
         if len(batch):
-            i = len(batch) - 1
-            self.latest = LogRow(int(batch.step[i]), float(batch.loss[i]), float(batch.w[i]),
-                                 float(batch.b[i]), float(batch.dw[i]), float(batch.db[i]),
-                                 float(batch.lr[i]))
+            self.latest = row_at(batch, len(batch) - 1)
         if batch.diverged:
             self.state = State.DIVERGED
             self.say(f"diverged at step {int(batch.step[-1])} with lr {fmt(self.learning_rate)} "
@@ -172,7 +169,7 @@ class Run:
             else:
                 # Judge growth from here, so a lower lr gets its chance to recover.
                 self._limit_armed = False
-                self.budget_end = max(self.budget_end, self.step + 1)
+                self.budget_end = self.step + self.settings.steps
                 self.say(f"continuing from the diverged weights with lr {fmt(self.learning_rate)}")
         else:
             return False
