@@ -38,8 +38,9 @@ class LrApp(App):
     TITLE = "lrtui"
     # Nothing starts focused: space, s, + and - must reach the app, not a field.
     AUTO_FOCUS = None
-    # Below 110 columns the plots stack instead of standing side by side.
+    # Narrow terminals get a narrower settings pane, short ones a shorter log.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (34, "-tall")]
     BINDINGS = [
         Binding("space", "toggle", "run/pause"),
         Binding("s", "step(1)", "step"),

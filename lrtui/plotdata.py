@@ -95,6 +95,24 @@ def clip_segment(x0, y0, x1, y1, box) -> tuple[float, float, float, float] | Non
     return x0 + t0 * dx, y0 + t0 * dy, x0 + t1 * dx, y0 + t1 * dy
 
 
-def axis_value(value: float, log: bool) -> float:
-    """plotext takes limits and reference lines of a log axis as log10 of the value."""
+def limit_value(value: float, log: bool) -> float:
+    """plotext takes the limits of a log axis as log10 of the value (ticks and lines it takes as is)."""
     return math.log10(max(value, TINY)) if log else value
+
+
+def ticks(low: float, high: float, log: bool, count: int = 5) -> tuple[list[float], list[str]]:
+    """Tick values and short labels: 1e+12, not 1000000000000.0."""
+    if log:
+        lo, hi = math.floor(math.log10(low)), math.ceil(math.log10(high))
+        stride = max(1, math.ceil((hi - lo) / count))
+        decades = [d for d in range(lo, hi + 1, stride) if low <= 10.0**d <= high]
+        if len(decades) >= 2:
+            return [10.0**d for d in decades], [_short(10.0**d) for d in decades]
+        values = list(np.geomspace(low, high, 3))
+        return values, [_short(v) for v in values]
+    values = list(np.linspace(low, high, count))
+    return values, [_short(v) for v in values]
+
+
+def _short(value: float) -> str:
+    return f"{value:.3g}"

@@ -53,6 +53,7 @@ class FitPlot(PlotextPlot):
     def set_fit(self, w: float, b: float) -> None:
         if self._fit != (w, b):
             self._fit = (w, b)
+            self.border_subtitle = f"w={fmt(w)} b={fmt(b)}"
             self.refresh()
 
     def render(self):
@@ -74,12 +75,11 @@ class FitPlot(PlotextPlot):
                     label="data")
         if self._true is not None:
             self._line(*self._true, box, plot_color(theme, "true-line", "success"), "true line")
-        title = "y = w·x + b"
         if self._fit is not None:
             w, b = self._fit
-            shown = self._line(w, b, box, plot_color(theme, "fit-line", "error"), "fit")
-            title = f"fit: w={fmt(w)} b={fmt(b)}" + ("" if shown else "  (out of view)")
-        plt.title(title)
+            if not self._line(w, b, box, plot_color(theme, "fit-line", "error"), "fit"):
+                middle = w * (box[0] + box[1]) / 2 + b
+                plt.title("fit line above ↑" if middle > box[3] else "fit line below ↓")
 
     def _line(self, w: float, b: float, box, color, label: str) -> bool:
         segment = clip_segment(box[0], w * box[0] + b, box[1], w * box[1] + b, box)

@@ -71,11 +71,11 @@ class HyperParams(VerticalScroll):
         self._settings = settings
         bounds = self.query_one("#bounds", Static)
         if theory is None:
-            bounds.update("lr_max …  lr_opt …")
+            bounds.update("lr_max …\nlr_opt …")
             return
         regime = theory.regime(settings.learning_rate)
         style = {"diverges": "bold $error", "oscillates": "$warning"}.get(regime, "$success")
-        bounds.update(f"lr_max [b]{fmt(theory.lr_max)}[/]  lr_opt [b]{fmt(theory.lr_opt)}[/]\n"
+        bounds.update(f"lr_max [b]{fmt(theory.lr_max)}[/]\nlr_opt [b]{fmt(theory.lr_opt)}[/]\n"
                       f"lr {fmt(settings.learning_rate)} [{style}]{regime}[/]")
 
     def note(self, field: str, text: str) -> None:

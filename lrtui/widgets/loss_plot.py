@@ -8,7 +8,7 @@ from textual_plotext import PlotextPlot
 
 from lrtui.engine.history import CurveView
 from lrtui.engine.run import fmt
-from lrtui.plotdata import axis_value, downsample, finite_pairs, limits, positive_pairs
+from lrtui.plotdata import limit_value, downsample, finite_pairs, limits, positive_pairs, ticks
 from lrtui.themes import plot_color
 
 
@@ -25,11 +25,20 @@ class LossPlot(PlotextPlot):
 
     def set_curve(self, curve: CurveView | None, step: int, ols_loss: float | None) -> None:
         self._curve, self._step, self._ols_loss = curve, step, ols_loss
+        self._caption()
         self.refresh()
 
     def watch_log_scale(self) -> None:
-        self.border_subtitle = "log scale (y to switch)" if self.log_scale else "linear (y to switch)"
+        self._caption()
         self.refresh()
+
+    def _caption(self) -> None:
+        scale = "log" if self.log_scale else "linear"
+        curve = self._curve
+        if curve is None or len(curve.step) == 0:
+            self.border_subtitle = f"{scale} (y)"
+        else:
+            self.border_subtitle = f"{fmt(float(curve.last[-1]))} at step {self._step:,} · {scale} (y)"
 
     def render(self):
         self._draw()
@@ -41,7 +50,7 @@ class LossPlot(PlotextPlot):
         plt.clear_figure()
         curve = self._curve
         if curve is None or len(curve.step) == 0:
-            plt.title("no steps yet: space runs, s steps")
+            plt.title("no steps yet: space runs")
             return
         # Each bucket contributes its min and its max: oscillation shows as a band.
         steps = np.repeat(curve.step.astype(np.float64), 2)
@@ -57,11 +66,11 @@ class LossPlot(PlotextPlot):
         plt.xlim(*limits(0.0, float(last)))
         log = self.log_scale
         low, high = limits(float(losses.min()), float(losses.max()), log=log)
-        plt.ylim(axis_value(low, log), axis_value(high, log))
+        plt.ylim(limit_value(low, log), limit_value(high, log))
+        plt.yticks(*ticks(low, high, log, count=max(2, self.size.height // 4)))
         theme = self.app.current_theme
         plt.plot(steps, losses, color=plot_color(theme, "loss-line", "accent"), marker="braille")
         if self._ols_loss is not None and (self._ols_loss > 0 or not self.log_scale):
             low, high = float(losses.min()), float(losses.max())
             if low <= self._ols_loss <= high:
-                plt.hline(axis_value(self._ols_loss, log), plot_color(theme, "true-line", "success"))
-        plt.title(f"loss {fmt(float(curve.last[-1]))}, step {last:,}")
+                plt.hline(self._ols_loss, plot_color(theme, "true-line", "success"))
