@@ -14,6 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
+from lrtui import stats
 from lrtui.config import Settings
 from lrtui.controller import Controller
 from lrtui.engine.run import Snapshot, State
@@ -62,7 +63,7 @@ class LrApp(App):
         self.settings = settings
         self.snapshot: Snapshot | None = None
         self.controller = Controller(settings, self.post_message_from_worker, fps=fps,
-                                     load_engine=load_engine)
+                                     load_engine=load_engine, acknowledge=True)
         self._worker: Worker | None = None
         self._register_themes(settings.theme)
 
@@ -82,6 +83,7 @@ class LrApp(App):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.call_after_refresh(stats.mark, "first_frame")
         for problem in self._theme_problems:
             self.notify(problem, title="theme not loaded", severity="warning", timeout=8)
         self._worker = self.run_worker(self.controller, name="training", thread=True,
@@ -89,11 +91,13 @@ class LrApp(App):
 
     def on_unmount(self) -> None:
         self.controller.shutdown()
+        stats.dump()
 
     # -- frames from the worker ---------------------------------------------------
     def on_frame(self, message: Frame) -> None:
         snap = message.snapshot
         self.snapshot = snap
+        stats.count("frames")
         self.settings = snap.settings
         self.query_one(HyperParams).show(snap.settings, snap.theory)
         self.query_one(StatusLine).show(snap)
@@ -106,12 +110,14 @@ class LrApp(App):
             self.query_one(LossPlot).set_curve(snap.curve, snap.step,
                                                snap.theory.ols_loss if snap.theory else None)
         if snap.rows or snap.events:
-            self.query_one(StepLog).add(snap.rows, snap.events)
+            self.query_one(StepLog).add(snap.rows, snap.events, snap.rows_skipped)
         for event in snap.events:
             if event.kind == "error":
                 self.notify(event.text, severity="error", timeout=6)
         if snap.state == State.ERROR:
             self.notify(snap.message, title="cannot train", severity="error", timeout=30)
+        # Let the worker send the next frame once this one is on screen.
+        self.call_after_refresh(self.controller.frame_shown)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:

@@ -64,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_options(parser)
     parser.add_argument("--fps", type=float, default=15.0, help="plot redraws per second at most "
                         "(lower it on slow links; default %(default)s)")
+    parser.add_argument("--no-mouse", action="store_true",
+                        help="ignore the mouse (saves traffic on slow links)")
     commands = parser.add_subparsers(dest="command", metavar="{run}")
     run = commands.add_parser("run", help="train without the UI and print the step log",
                               description="Train without the UI and print the step log.")
@@ -102,4 +104,4 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--fps: use a number from 0.5 to 120")
     from lrtui.screen import run_app
 
-    return run_app(settings, fps=args.fps)
+    return run_app(settings, fps=args.fps, mouse=not args.no_mouse)

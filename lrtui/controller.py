@@ -14,6 +14,7 @@ import threading
 import time
 from typing import Callable
 
+from lrtui import stats
 from lrtui.config import Settings
 from lrtui.engine.data import Dataset
 from lrtui.engine.run import Run, Snapshot, State, fmt, make_dataset
@@ -23,13 +24,17 @@ from lrtui.engine.theory import theory_of
 # key is obeyed at once, long enough that the Python call costs nothing.
 CHUNK_SECONDS = 0.025
 MAX_CHUNK = 1 << 20
+# A frame carries at most this many log rows: the pane shows the newest few
+# dozen, and at max speed a frame can span thousands of logged steps.
+ROWS_PER_FRAME = 200
 LR_RANGE = (1e-10, 1e4)
 
 
 class Controller:
     def __init__(self, settings: Settings, publish: Callable[[Snapshot], None],
                  fps: float = 15.0,
-                 load_engine: Callable[[Settings, Dataset], Run] | None = None):
+                 load_engine: Callable[[Settings, Dataset], Run] | None = None,
+                 acknowledge: bool = False):
         self.settings = settings
         self.publish = publish
         self.frame_interval = 1.0 / fps
@@ -41,6 +46,11 @@ class Controller:
         self._chunk = 64
         self._last_publish = 0.0
         self._data_sent = 0
+        # With acknowledge=True a new frame waits until the UI has shown the
+        # last one: a slow terminal then gets fewer frames, never a backlog.
+        self._acknowledge = acknowledge
+        self._ui_busy = threading.Event()
+        self._unsent = False
 
     @property
     def running(self) -> bool:
@@ -53,6 +63,10 @@ class Controller:
     def shutdown(self) -> None:
         self.stop.set()
         self.commands.put(("wake", ()))
+
+    def frame_shown(self) -> None:
+        """The UI has drawn the last frame; the next one may go."""
+        self._ui_busy.clear()
 
     # -- the thread body -------------------------------------------------------
     def __call__(self) -> None:
@@ -68,6 +82,7 @@ class Controller:
         except Exception as error:  # TensorFlow missing, a broken device
             self.publish(_waiting_snapshot(self.settings, dataset, State.ERROR, str(error)))
             return
+        stats.mark("engine_ready")
         self._publish(force=True)
         while not self.stop.is_set():
             if self.running:
@@ -75,7 +90,13 @@ class Controller:
                 # Frames are rationed while running; the one that ends a run always goes out.
                 self._publish(force=not self.running)
             else:
-                self._handle(*self.commands.get())  # publishes what it changed
+                try:
+                    # While a frame is held back, look again soon to send it.
+                    command = self.commands.get(timeout=0.02 if self._unsent else None)
+                except queue.Empty:
+                    self._publish(force=True)
+                else:
+                    self._handle(*command)  # publishes what it changed
 
     def _train_one_tick(self) -> None:
         run = self.run
@@ -85,6 +106,8 @@ class Controller:
         count = self._chunk if rate is None else max(1, round(rate * self.frame_interval))
         batch = run.advance(count)
         elapsed = time.perf_counter() - started
+        stats.count("steps", len(batch))
+        stats.mark("first_step")
         if rate is None and elapsed > 0 and len(batch) == count:
             wanted = int(count * CHUNK_SECONDS / elapsed)
             self._chunk = max(1, min(MAX_CHUNK, wanted, self._chunk * 4))
@@ -111,12 +134,18 @@ class Controller:
         now = time.perf_counter()
         if self.stop.is_set() or (not force and now - self._last_publish < self.frame_interval):
             return
+        if self._ui_busy.is_set():
+            self._unsent = True
+            return
+        self._unsent = False
         self._last_publish = now
+        if self._acknowledge:
+            self._ui_busy.set()
         run = self.run
         with_data = run.data_version != self._data_sent
         self._data_sent = run.data_version
         speed = self._steps_per_second if self.running else 0.0
-        self.publish(run.snapshot(speed, with_data))
+        self.publish(run.snapshot(speed, with_data, max_rows=ROWS_PER_FRAME))
 
     # -- what each command does -----------------------------------------------------
     def _handle(self, name: str, args: tuple) -> None:

@@ -17,7 +17,7 @@ from lrtui.config import Settings
 from lrtui.tfload import log_path
 
 
-def run_app(settings: Settings, fps: float = 15.0) -> int:
+def run_app(settings: Settings, fps: float = 15.0, mouse: bool = True) -> int:
     from lrtui.app import LrApp
 
     app = LrApp(settings, fps=fps)
@@ -32,7 +32,7 @@ def run_app(settings: Settings, fps: float = 15.0) -> int:
     sys.__stderr__ = terminal  # where Textual's driver draws
     sys.stderr = log  # Python warnings join TensorFlow's lines in the log
     try:
-        app.run()
+        app.run(mouse=mouse)
     finally:
         sys.stderr, sys.__stderr__ = saved_stderr, saved_dunder
         os.dup2(terminal_fd, 2)

@@ -62,6 +62,7 @@ class Snapshot:
     data_version: int
     data_source: str
     rows: tuple[LogRow, ...] = ()
+    rows_skipped: int = 0  # logged steps left out of `rows` to keep the frame small
     events: tuple[Event, ...] = ()
     message: str = ""
 
@@ -240,8 +241,11 @@ class Run:
 
     # -- for the UI ---------------------------------------------------------
     def snapshot(self, steps_per_second: float = 0.0, with_data: bool = True,
-                 message: str = "") -> Snapshot:
+                 message: str = "", max_rows: int | None = None) -> Snapshot:
         rows, events = self.drain()
+        skipped = 0
+        if max_rows is not None and len(rows) > max_rows:
+            skipped, rows = len(rows) - max_rows, rows[-max_rows:]
         w, b = self.weights()
         loss = self.latest.loss if self.latest and self.latest.step == self.step else None
         if loss is None:
@@ -253,5 +257,5 @@ class Run:
             curve=self.history.view(),
             x=self.dataset.x if with_data else None, y=self.dataset.y if with_data else None,
             data_version=self.data_version, data_source=self.dataset.source,
-            rows=rows, events=events, message=message,
+            rows=rows, rows_skipped=skipped, events=events, message=message,
         )

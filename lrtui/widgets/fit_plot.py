@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from textual_plotext import PlotextPlot
 
+from lrtui import stats
 from lrtui.engine.run import fmt
 from lrtui.plotdata import clip_segment, finite_pairs, limits
 from lrtui.themes import plot_color
@@ -57,6 +58,7 @@ class FitPlot(PlotextPlot):
             self.refresh()
 
     def render(self):
+        stats.count("render.fit")
         self._draw()
         return super().render()
 

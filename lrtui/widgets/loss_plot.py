@@ -6,6 +6,7 @@ import numpy as np
 from textual.reactive import reactive
 from textual_plotext import PlotextPlot
 
+from lrtui import stats
 from lrtui.engine.history import CurveView
 from lrtui.engine.run import fmt
 from lrtui.plotdata import limit_value, downsample, finite_pairs, limits, positive_pairs, ticks
@@ -41,6 +42,7 @@ class LossPlot(PlotextPlot):
             self.border_subtitle = f"{fmt(float(curve.last[-1]))} at step {self._step:,} · {scale} (y)"
 
     def render(self):
+        stats.count("render.loss")
         self._draw()
         return super().render()
 

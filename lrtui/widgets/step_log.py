@@ -22,7 +22,10 @@ class StepLog(RichLog):
         self.border_subtitle = HEADER.split()[0] + " loss w b dw db lr"
         self.write(Text(HEADER, style="bold"))
 
-    def add(self, rows: tuple[LogRow, ...], events: tuple[Event, ...]) -> None:
+    def add(self, rows: tuple[LogRow, ...], events: tuple[Event, ...], skipped: int = 0) -> None:
+        if skipped:
+            self.write(Text(f"{'':>8} … {skipped:,} logged steps not shown (lrtui run prints them all)",
+                            style="dim"))
         # Rows and events interleave by step; at the same step the row comes first.
         items = [(r.step, 0, r) for r in rows] + [(e.step, 1, e) for e in events]
         for _, _, item in sorted(items, key=lambda t: (t[0], t[1])):
