@@ -107,7 +107,7 @@ class LrApp(App):
             self.query_one(FitPlot).set_data(snap.x, snap.y, true_line, (s.init_w, s.init_b))
         if snap.state != State.LOADING and snap.state != State.ERROR:
             self.query_one(FitPlot).set_fit(snap.w, snap.b)
-            self.query_one(LossPlot).set_curve(snap.curve, snap.step,
+            self.query_one(LossPlot).set_curve(snap.curve, snap.step, snap.budget_end,
                                                snap.theory.ols_loss if snap.theory else None)
         if snap.rows or snap.events:
             self.query_one(StepLog).add(snap.rows, snap.events, snap.rows_skipped)

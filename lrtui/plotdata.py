@@ -116,3 +116,24 @@ def ticks(low: float, high: float, log: bool, count: int = 5) -> tuple[list[floa
 
 def _short(value: float) -> str:
     return f"{value:.3g}"
+
+
+def nice_ceiling(value: float) -> float:
+    """The next of 1, 2, 5, 10, 20, 50, … at or above value: an axis end that rarely moves."""
+    if value <= 0 or not math.isfinite(value):
+        return 1.0
+    decade = 10.0 ** math.floor(math.log10(value))
+    for step in (1.0, 2.0, 5.0, 10.0):
+        if value <= step * decade * (1 + 1e-12):
+            return step * decade
+    return 10.0 * decade
+
+
+def snapped(low: float, high: float, log: bool) -> tuple[float, float]:
+    """Limits widened to whole decades (log) or to 1-2-5 steps (linear), so a slowly
+    changing curve keeps its axes, and the terminal gets only the lines that moved."""
+    low, high = limits(low, high, log)
+    if log:
+        return 10.0 ** math.floor(math.log10(low)), 10.0 ** math.ceil(math.log10(high))
+    span = nice_ceiling((high - low) / 4)
+    return math.floor(low / span) * span, math.ceil(high / span) * span

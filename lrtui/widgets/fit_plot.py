@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-from textual_plotext import PlotextPlot
-
-from lrtui import stats
 from lrtui.engine.run import fmt
+from lrtui.widgets.plot_pane import PlotPane
 from lrtui.plotdata import clip_segment, finite_pairs, limits
 from lrtui.themes import plot_color
 
@@ -15,7 +13,7 @@ MARGIN = 0.15
 MAX_POINTS = 2000  # a scatter of more points than the pane has cells shows nothing more
 
 
-class FitPlot(PlotextPlot):
+class FitPlot(PlotPane):
     BORDER_TITLE = "Fit"
 
     def __init__(self, **kwargs):
@@ -34,7 +32,7 @@ class FitPlot(PlotextPlot):
             x, y = x[keep], y[keep]
         self._x, self._y, self._true = x, y, true_line
         self._box = self._frame(x, y, [line for line in (true_line, start_line) if line])
-        self.refresh()
+        self.redraw()
 
     @staticmethod
     def _frame(x, y, lines) -> tuple[float, float, float, float] | None:
@@ -54,18 +52,10 @@ class FitPlot(PlotextPlot):
     def set_fit(self, w: float, b: float) -> None:
         if self._fit != (w, b):
             self._fit = (w, b)
-            self.border_subtitle = f"w={fmt(w)} b={fmt(b)}"
-            self.refresh()
+            self.redraw()
 
-    def render(self):
-        stats.count("render.fit")
-        self._draw()
-        return super().render()
-
-    def _draw(self) -> None:
+    def draw(self) -> None:
         plt = self.plt
-        plt.clear_data()
-        plt.clear_figure()
         theme = self.app.current_theme
         box = self._box
         if box is None:
@@ -79,9 +69,12 @@ class FitPlot(PlotextPlot):
             self._line(*self._true, box, plot_color(theme, "true-line", "success"), "true line")
         if self._fit is not None:
             w, b = self._fit
-            if not self._line(w, b, box, plot_color(theme, "fit-line", "error"), "fit"):
+            if self._line(w, b, box, plot_color(theme, "fit-line", "error"), "fit"):
+                plt.title(f"w={fmt(w)}  b={fmt(b)}")
+            else:
                 middle = w * (box[0] + box[1]) / 2 + b
-                plt.title("fit line above ↑" if middle > box[3] else "fit line below ↓")
+                where = "above ↑" if middle > box[3] else "below ↓"
+                plt.title(f"fit line {where}  w={fmt(w)}  b={fmt(b)}")
 
     def _line(self, w: float, b: float, box, color, label: str) -> bool:
         segment = clip_segment(box[0], w * box[0] + b, box[1], w * box[1] + b, box)

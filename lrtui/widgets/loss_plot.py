@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 from textual.reactive import reactive
-from textual_plotext import PlotextPlot
-
-from lrtui import stats
 from lrtui.engine.history import CurveView
 from lrtui.engine.run import fmt
-from lrtui.plotdata import limit_value, downsample, finite_pairs, limits, positive_pairs, ticks
+from lrtui.plotdata import (downsample, finite_pairs, limit_value, limits, nice_ceiling,
+                             positive_pairs, snapped, ticks)
 from lrtui.themes import plot_color
+from lrtui.widgets.plot_pane import PlotPane
 
 
-class LossPlot(PlotextPlot):
+class LossPlot(PlotPane):
     BORDER_TITLE = "Loss"
 
     log_scale: reactive[bool] = reactive(True)
@@ -23,33 +22,20 @@ class LossPlot(PlotextPlot):
         self._curve: CurveView | None = None
         self._ols_loss: float | None = None
         self._step = 0
+        self._budget_end = 0
 
-    def set_curve(self, curve: CurveView | None, step: int, ols_loss: float | None) -> None:
+    def set_curve(self, curve: CurveView | None, step: int, budget_end: int,
+                  ols_loss: float | None) -> None:
         self._curve, self._step, self._ols_loss = curve, step, ols_loss
-        self._caption()
-        self.refresh()
+        self._budget_end = budget_end
+        self.redraw()
 
     def watch_log_scale(self) -> None:
-        self._caption()
-        self.refresh()
+        self.border_subtitle = "log scale (y)" if self.log_scale else "linear scale (y)"
+        self.redraw()
 
-    def _caption(self) -> None:
-        scale = "log" if self.log_scale else "linear"
-        curve = self._curve
-        if curve is None or len(curve.step) == 0:
-            self.border_subtitle = f"{scale} (y)"
-        else:
-            self.border_subtitle = f"{fmt(float(curve.last[-1]))} at step {self._step:,} · {scale} (y)"
-
-    def render(self):
-        stats.count("render.loss")
-        self._draw()
-        return super().render()
-
-    def _draw(self) -> None:
+    def draw(self) -> None:
         plt = self.plt
-        plt.clear_data()
-        plt.clear_figure()
         curve = self._curve
         if curve is None or len(curve.step) == 0:
             plt.title("no steps yet: space runs")
@@ -65,13 +51,16 @@ class LossPlot(PlotextPlot):
             return
         plt.yscale("log" if self.log_scale else "linear")
         last = max(self._step, int(curve.step[-1]))
-        plt.xlim(*limits(0.0, float(last)))
+        # The x axis ends at the budget, or at a round number: old points stay put.
+        end = min(float(self._budget_end), nice_ceiling(last)) if self._budget_end > last else last
+        plt.xlim(*limits(0.0, float(end)))
         log = self.log_scale
-        low, high = limits(float(losses.min()), float(losses.max()), log=log)
+        low, high = snapped(float(losses.min()), float(losses.max()), log=log)
         plt.ylim(limit_value(low, log), limit_value(high, log))
         plt.yticks(*ticks(low, high, log, count=max(2, self.size.height // 4)))
         theme = self.app.current_theme
         plt.plot(steps, losses, color=plot_color(theme, "loss-line", "accent"), marker="braille")
+        plt.title(f"loss {fmt(float(curve.last[-1]))}")
         if self._ols_loss is not None and (self._ols_loss > 0 or not self.log_scale):
             low, high = float(losses.min()), float(losses.max())
             if low <= self._ols_loss <= high:
