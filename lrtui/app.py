@@ -95,6 +95,10 @@ class LrApp(App):
 
     # -- frames from the worker ---------------------------------------------------
     def on_frame(self, message: Frame) -> None:
+        if not self.is_running:
+            # Shutting down: the panes may already be removed, and a frame the
+            # worker posted meanwhile must not crash the exit with NoMatches.
+            return
         snap = message.snapshot
         self.snapshot = snap
         stats.count("frames")

@@ -26,7 +26,7 @@ CHUNK_SECONDS = 0.025
 MAX_CHUNK = 1 << 20
 # A frame carries at most this many log rows: the pane shows the newest few
 # dozen, and at max speed a frame can span thousands of logged steps.
-ROWS_PER_FRAME = 200
+ROWS_PER_FRAME = 100
 LR_RANGE = (1e-10, 1e4)
 
 

@@ -50,9 +50,21 @@ class FitPlot(PlotPane):
         return x0 - pad_x, x1 + pad_x, y0 - pad_y, y1 + pad_y
 
     def set_fit(self, w: float, b: float) -> None:
-        if self._fit != (w, b):
-            self._fit = (w, b)
-            self.redraw()
+        if self._fit == (w, b) or self._same_on_screen(w, b):
+            return
+        self._fit = (w, b)
+        self.redraw()
+
+    def _same_on_screen(self, w: float, b: float) -> bool:
+        """True if the line would land on the same dots and the title would read the same."""
+        if self._fit is None or self._box is None:
+            return False
+        old_w, old_b = self._fit
+        if _title(w, b) != _title(old_w, old_b):
+            return False
+        x0, x1, y0, y1 = self._box
+        dot = (y1 - y0) / max(1, 4 * self.size.height)  # braille: 4 dots a row
+        return all(abs((w * x + b) - (old_w * x + old_b)) < dot / 2 for x in (x0, x1))
 
     def draw(self) -> None:
         plt = self.plt
@@ -70,11 +82,11 @@ class FitPlot(PlotPane):
         if self._fit is not None:
             w, b = self._fit
             if self._line(w, b, box, plot_color(theme, "fit-line", "error"), "fit"):
-                plt.title(f"w={fmt(w)}  b={fmt(b)}")
+                plt.title(_title(w, b))
             else:
                 middle = w * (box[0] + box[1]) / 2 + b
                 where = "above ↑" if middle > box[3] else "below ↓"
-                plt.title(f"fit line {where}  w={fmt(w)}  b={fmt(b)}")
+                plt.title(f"fit line {where}  {_title(w, b)}")
 
     def _line(self, w: float, b: float, box, color, label: str) -> bool:
         segment = clip_segment(box[0], w * box[0] + b, box[1], w * box[1] + b, box)
@@ -84,3 +96,7 @@ class FitPlot(PlotPane):
         self.plt.plot(np.linspace(xa, xb, 40), np.linspace(ya, yb, 40), color=color,
                       marker="braille", label=label)
         return True
+
+
+def _title(w: float, b: float) -> str:
+    return f"w={w:.3g}  b={b:.3g}"

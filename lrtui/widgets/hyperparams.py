@@ -51,6 +51,7 @@ class HyperParams(VerticalScroll):
     def __init__(self, settings: Settings, **kwargs):
         super().__init__(**kwargs)
         self._settings = settings
+        self._bounds_text = ""
 
     def compose(self) -> ComposeResult:
         for field, label in FIELDS:
@@ -69,14 +70,16 @@ class HyperParams(VerticalScroll):
             if new != old and not field_input.has_focus:
                 field_input.value = _text(new)
         self._settings = settings
-        bounds = self.query_one("#bounds", Static)
         if theory is None:
-            bounds.update("lr_max …\nlr_opt …")
-            return
-        regime = theory.regime(settings.learning_rate)
-        style = {"diverges": "bold $error", "oscillates": "$warning"}.get(regime, "$success")
-        bounds.update(f"lr_max [b]{fmt(theory.lr_max)}[/]\nlr_opt [b]{fmt(theory.lr_opt)}[/]\n"
-                      f"lr {fmt(settings.learning_rate)} [{style}]{regime}[/]")
+            text = "lr_max …\nlr_opt …"
+        else:
+            regime = theory.regime(settings.learning_rate)
+            style = {"diverges": "bold $error", "oscillates": "$warning"}.get(regime, "$success")
+            text = (f"lr_max [b]{fmt(theory.lr_max)}[/]\nlr_opt [b]{fmt(theory.lr_opt)}[/]\n"
+                    f"lr {fmt(settings.learning_rate)} [{style}]{regime}[/]")
+        if text != self._bounds_text:  # most frames change nothing here
+            self._bounds_text = text
+            self.query_one("#bounds", Static).update(text)
 
     def note(self, field: str, text: str) -> None:
         note = self.query_one(f"#{field}-note", Static)

@@ -1,17 +1,19 @@
-"""A plotext plot that sends the terminal only the lines that changed.
+"""A plotext plot that redraws only the lines that changed.
 
-plotext rebuilds a whole figure as text; a plain refresh would repaint every
-cell of the pane on every frame (about 15 KiB for a 120×40 screen's plot),
-too much for an SSH link. `PlotPane.redraw()` builds the figure at once, keeps
-the text, and marks only the lines that differ from the last frame as dirty.
-Subclasses describe the figure in `draw()`; they call `redraw()` when their
-data changed.
+plotext rebuilds a whole figure as text. Handing that text to Textual on
+every frame would convert every line to segments again and repaint every cell
+of the pane (about 15 KiB a frame for a large plot): too slow for the UI
+thread and too much for an SSH link. So `PlotPane` keeps one strip per line,
+converts only the lines whose text changed, and marks only those as dirty.
+Subclasses describe the figure in `draw()` and call `redraw()` when their data
+changed.
 """
 
 from __future__ import annotations
 
 from rich.text import Text
-from textual.geometry import Region
+from textual.geometry import Region, Size
+from textual.strip import Strip
 from textual_plotext import PlotextPlot
 
 from lrtui import stats
@@ -21,30 +23,24 @@ class PlotPane(PlotextPlot):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self._lines: list[str] = []
-        self._text: Text | None = None
-        self._built_size = None
-        self._built_theme = None
+        self._strips: list[Strip] = []
+        self._built_for: tuple[Size, str] | None = None
 
     def draw(self) -> None:
         """Describe the figure on self.plt (data, limits, colours)."""
         raise NotImplementedError
 
     def redraw(self) -> None:
+        """Rebuild the figure now and repaint the lines that differ."""
         if not self.is_mounted or not self.size.area:
             return
-        old = self._lines
-        if not self._build():
-            return
-        if len(old) != len(self._lines):
-            self.refresh()
-            return
-        width = self.size.width
-        changed = [Region(0, y, width, 1) for y, (a, b) in enumerate(zip(old, self._lines)) if a != b]
+        changed = self._build()
         if changed:
-            self.refresh(*changed)
+            width = self.size.width
+            self.refresh(*(Region(0, y, width, 1) for y in changed))
 
-    def _build(self) -> bool:
-        """Build the figure's text; False if it came out the same as last time."""
+    def _build(self) -> list[int]:
+        """Build the figure's text; convert and return the lines that changed."""
         stats.count(f"build.{self.id}")
         plt = self.plt
         plt.clear_data()
@@ -54,17 +50,24 @@ class PlotPane(PlotextPlot):
         plt._set_size(width, height)  # plotsize alone does not always take
         plt.theme(self._get_plotext_theme_name(self.app.theme))
         self.draw()
-        text = plt.build()
-        lines = text.split("\n")
-        same = lines == self._lines and self._built_size == self.size and \
-            self._built_theme == self.app.theme
-        self._lines, self._built_size, self._built_theme = lines, self.size, self.app.theme
-        if not same or self._text is None:
-            self._text = Text.from_ansi(text, no_wrap=True)
-        return not same
+        lines = plt.build().split("\n")[:height]
+        built_for = (self.size, self.app.theme)
+        if built_for != self._built_for or len(lines) != len(self._lines):
+            self._strips = [Strip.blank(width)] * len(lines)
+            self._lines = [""] * len(lines)  # every line counts as changed
+            self._built_for = built_for
+        changed = [y for y, (old, new) in enumerate(zip(self._lines, lines)) if old != new]
+        console = self.app.console
+        for y in changed:
+            segments = list(Text.from_ansi(lines[y], no_wrap=True, end="").render(console))
+            self._strips[y] = Strip(segments).crop_extend(0, width, None)
+        self._lines = lines
+        return changed
 
-    def render(self):
-        # A resize or a theme change lands here with a stale text: rebuild it.
-        if self._text is None or self._built_size != self.size or self._built_theme != self.app.theme:
+    def render_line(self, y: int) -> Strip:
+        # A resize or a theme change arrives here first: build for the new size.
+        if self._built_for != (self.size, self.app.theme):
             self._build()
-        return self._text
+        if y < len(self._strips):
+            return self._strips[y]
+        return Strip.blank(self.size.width)

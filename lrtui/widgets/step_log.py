@@ -15,6 +15,9 @@ STYLES = {"info": "italic", "warning": "bold yellow", "error": "bold red"}
 # whole pane, so batching keeps a slow link quiet. Events are written at once.
 BATCH_SECONDS = 1.0
 MAX_LINES = 5000
+# A batch keeps only its newest lines: at max speed thousands of steps are
+# logged a second, and writing them all would stall the UI for nothing.
+MAX_BATCH = 100
 
 
 class StepLog(RichLog):
@@ -23,6 +26,7 @@ class StepLog(RichLog):
     def __init__(self, **kwargs):
         super().__init__(max_lines=MAX_LINES, wrap=False, markup=False, auto_scroll=True, **kwargs)
         self._pending: list[Text] = []
+        self._skipped = 0
         self._flush_timer: Timer | None = None
 
     def on_mount(self) -> None:
@@ -30,14 +34,14 @@ class StepLog(RichLog):
         self.write(Text(HEADER, style="bold"))
 
     def add(self, rows: tuple[LogRow, ...], events: tuple[Event, ...], skipped: int = 0) -> None:
-        if skipped:
-            self._pending.append(Text(f"{'':>8} … {skipped:,} logged steps not shown "
-                                      "(lrtui run prints them all)", style="dim"))
+        self._skipped += skipped
         # Rows and events interleave by step; at the same step the row comes first.
         items = [(r.step, 0, r) for r in rows] + [(e.step, 1, e) for e in events]
         for _, _, item in sorted(items, key=lambda t: (t[0], t[1])):
             self._pending.append(_line(item))
-        del self._pending[:-MAX_LINES]
+        if len(self._pending) > MAX_BATCH:
+            self._skipped += len(self._pending) - MAX_BATCH
+            del self._pending[:-MAX_BATCH]
         if events:
             self.flush()
         elif self._pending and self._flush_timer is None:
@@ -47,6 +51,10 @@ class StepLog(RichLog):
         if self._flush_timer is not None:
             self._flush_timer.stop()
             self._flush_timer = None
+        if self._skipped:
+            self._pending.insert(0, Text(f"{'':>8} … {self._skipped:,} lines not shown "
+                                         "(lrtui run prints every step)", style="dim"))
+            self._skipped = 0
         if self._pending:
             # One Text of many lines: one scroll, one repaint.
             self.write(Text("\n").join(self._pending))
