@@ -83,9 +83,14 @@ class LrApp(App):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.call_after_refresh(stats.mark, "first_frame")
         for problem in self._theme_problems:
             self.notify(problem, title="theme not loaded", severity="warning", timeout=8)
+        # TensorFlow's import holds the interpreter for seconds: start it only
+        # once the first frame is on screen, so the UI shows at once.
+        self.call_after_refresh(self._start_training)
+
+    def _start_training(self) -> None:
+        stats.mark("first_frame")
         self._worker = self.run_worker(self.controller, name="training", thread=True,
                                        exit_on_error=False)
 

@@ -19,7 +19,9 @@ import tensorflow as tf
 from lrtui.engine.data import Dataset
 from lrtui.engine.records import FIELDS, StepBatch
 
-CAPACITIES = (1, 64, 1024, 16384)
+# A chunk stops at its count, so one step costs the same in any capacity; each
+# capacity is one XLA compile (about half a second), done the first time it is needed.
+CAPACITIES = (64, 1024, 16384)
 
 
 class Trainer:
@@ -145,7 +147,6 @@ class Trainer:
         return compiled
 
     def warm_up(self) -> None:
-        """Compile the small chunks now (XLA prints on its first compile: call while muted)."""
-        for capacity in CAPACITIES[:3]:
-            if capacity not in self._chunks:
-                self._compile(capacity)
+        """Compile the chunk every run starts with (XLA prints on its first compile: call while muted)."""
+        if CAPACITIES[0] not in self._chunks:
+            self._compile(CAPACITIES[0])
