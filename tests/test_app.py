@@ -242,7 +242,7 @@ async def submit_bad(app: LrApp, pilot, field_id: str, text: str) -> str:
 
 
 async def test_bad_lr_values_are_refused_and_change_nothing():
-    async with ready_app() as (app, pilot):
+    async with ready_app(Settings(steps=100_000)) as (app, pilot):
         run = app.controller.run
         await pilot.press("S")
         await wait_for(pilot, lambda: app.snapshot.step == 10, what="S to do ten steps")
@@ -282,7 +282,7 @@ async def test_bad_lr_values_are_refused_and_change_nothing():
         message = await submit_bad(app, pilot, "steps", "-5")
         assert message.strip(), "no message for steps -5"
         await pilot.pause(0.2)
-        assert run.settings.steps == 200 and app.snapshot.settings.steps == 200
+        assert run.settings.steps == 100_000 and app.snapshot.settings.steps == 100_000
         assert (app.snapshot.step, app.snapshot.budget_end, app.snapshot.state) == \
             (step, budget, State.PAUSED), describe(app)
 
