@@ -56,7 +56,7 @@ class Lane:
         return f"{self.index + 1}: {self.optimizer} lr {fmt(self.learning_rate)}"
 
     def summary(self) -> dict:
-        return {"run": self.index, "optimizer": self.optimizer, "lr": self.learning_rate,
+        return {"run": self.index + 1, "optimizer": self.optimizer, "lr": self.learning_rate,
                 "status": self.status, "steps": self.step, "final_loss": self.loss,
                 "w": self.w, "b": self.b, "steps_to_1pct": self.reached_at,
                 "diverged_at": self.diverged_at}
