@@ -44,6 +44,20 @@ def moments_of(x: np.ndarray, y: np.ndarray) -> Moments:
                    float((y * y).mean()), float((x * y).mean()))
 
 
+def moments_from_theory(theory: Theory) -> Moments:
+    """The same five means, recovered from the OLS answer and the loss at it.
+
+    At the minimum the gradient is zero (the normal equations):
+    mean(xy) = w*·m2 + b*·m1 and mean(y) = w*·m1 + b*; the loss there gives mean(y²).
+    So a Theory carries the whole surface, and the UI needs no copy of the points.
+    """
+    w, b, m1, m2 = theory.ols_w, theory.ols_b, theory.m1, theory.m2
+    mxy = w * m2 + b * m1
+    my = w * m1 + b
+    myy = theory.ols_loss - (w * w * m2 + 2 * w * b * m1 + b * b) + 2 * w * mxy + 2 * b * my
+    return Moments(m1, m2, my, myy, mxy)
+
+
 def loss_at(moments: Moments, w, b):
     """The mean squared error at (w, b); w and b broadcast like numpy arrays."""
     m = moments
