@@ -154,8 +154,11 @@ class LrApp(App):
 
     def action_compare(self) -> None:
         """Compare mode starts from the main run's settings; the main run pauses meanwhile."""
-        if isinstance(self.screen, CompareScreen) or self.snapshot is None or \
-                self.snapshot.state in (State.LOADING, State.ERROR):
+        if isinstance(self.screen, CompareScreen):
+            return
+        if self.snapshot is None or self.snapshot.state in (State.LOADING, State.ERROR):
+            self.notify("compare mode needs TensorFlow loaded: wait for the run to be ready",
+                        severity="warning", timeout=4)
             return
         if self.controller.running:
             self.controller.send("toggle")

@@ -16,6 +16,7 @@ from typing import Callable
 from lrtui.config import Settings
 from lrtui.controller import CHUNK_SECONDS, LR_RANGE, MAX_CHUNK
 from lrtui.engine.compare import CompareRun, CompareSnapshot, RunStatus
+from lrtui.engine.optimizers import OPTIMIZERS
 from lrtui.engine.run import State, fmt, make_dataset
 from lrtui.engine.landscape import moments_of
 from lrtui.engine.theory import theory_of
@@ -156,6 +157,12 @@ class CompareController:
                             "unchanged", "warning")
                 continue
             compare.set_learning_rate(k, new, "doubled" if factor > 1 else "halved")
+
+    def _do_next_optimizer(self, compare: CompareRun, run: int | None) -> None:
+        """Each run (or the selected one) moves to the next rule in OPTIMIZERS."""
+        for k in compare._runs(run):
+            current = compare.optimizers[k]
+            compare.set_optimizer(k, OPTIMIZERS[(OPTIMIZERS.index(current) + 1) % len(OPTIMIZERS)])
 
     def _do_reset(self, compare: CompareRun, run: int | None = None) -> None:
         compare.reset()

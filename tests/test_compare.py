@@ -139,3 +139,17 @@ def test_state_after_the_budget():
     assert compare.done and compare.state == State.FINISHED
     assert [lane.step for lane in compare.lanes()] == [30, 30]
     assert compare.advance(10) == []
+
+
+def test_switching_a_runs_optimizer_starts_its_rule_afresh_without_retracing():
+    data = make_dataset(LESSON)
+    compare = CompareRun(LESSON, CPU, [0.1, 0.1], ["gd"], data)
+    compare.advance(64)
+    traces = compare.trainer.traces
+    compare.reset()
+    compare.set_optimizer(0, "adam")
+    batch = compare.advance(64)[0]
+    assert compare.trainer.traces == traces
+    assert compare.lanes()[0].optimizer == "adam"
+    ref = reference_run("adam", data.x, data.y, 0.1, 0.0, -1.0, 64)
+    np.testing.assert_allclose(batch.w, ref["w"], rtol=1e-4, atol=1e-5)

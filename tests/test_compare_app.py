@@ -135,6 +135,12 @@ async def test_c_opens_compare_and_pause_step_and_select_work():
                        what="+ to double run 3's lr only")
         assert [lane.learning_rate for lane in compare_snap(app).lanes][:2] == pytest.approx([0.001, 0.1])
 
+        await pilot.press("1", "o")
+        await wait_for(pilot, lambda: compare_snap(app).lanes[0].optimizer == "momentum",
+                       what="1 then o to move run 1 to the next optimizer")
+        assert [lane.optimizer for lane in compare_snap(app).lanes][1:] == ["gd", "gd"]
+        assert row_cells(app)[0][1] == "momentum"
+
         await pilot.press("0", "space")
         await wait_for(pilot, lambda: compare_snap(app).state == State.RUNNING and
                        lane_steps(app)[0] > 20, what="space to run all")

@@ -97,6 +97,20 @@ class BatchedTrainer:
         values[run] = learning_rate
         self.learning_rate.assign(values)
 
+    def set_optimizer(self, run: int, optimizer: str) -> None:
+        """Switch one run's rule; its weights stay, its optimizer state starts afresh."""
+        optimizers = list(self.optimizers)
+        optimizers[run] = optimizer
+        self.optimizers = tuple(optimizers)
+        codes = self.code.numpy()
+        codes[run] = CODES[optimizer]
+        self.code.assign(codes)  # a variable: switching rules never retraces
+        picked = self._mask(run)
+        start = ADAGRAD_START if optimizer == "adagrad" else 0.0
+        for slot, value in ((self.slot1_w, start), (self.slot1_b, start), (self.slot2_w, 0.0),
+                            (self.slot2_b, 0.0), (self.t, 0.0)):
+            slot.assign(np.where(picked, np.float32(value), slot.numpy()))
+
     def set_held(self, held) -> None:
         self.held.assign(np.asarray(held, bool))
 

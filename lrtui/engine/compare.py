@@ -241,6 +241,12 @@ class CompareRun:
                 self.status[run] = RunStatus.HELD if self.held[run] else RunStatus.RUNNING
                 self.budget_end[run] = max(self.budget_end[run], self.steps[run] + self.settings.steps)
 
+    def set_optimizer(self, run: int, optimizer: str) -> None:
+        old = self.optimizers[run]
+        self.optimizers[run] = optimizer
+        self.trainer.set_optimizer(run, optimizer)
+        self.say(f"run {run + 1}: optimizer {old} -> {optimizer} (its state starts afresh)")
+
     def reset(self) -> None:
         """Every run back to the same initial weights, with fresh optimizer state."""
         s = self.settings

@@ -56,6 +56,7 @@ class CompareScreen(Screen):
         Binding("S", "step(10)", "10 steps", show=False),
         Binding("plus,equals_sign", "scale_lr(2.0)", "lr×2", key_display="+"),
         Binding("minus", "scale_lr(0.5)", "lr÷2", key_display="-"),
+        Binding("o", "next_optimizer", "optimizer"),
         Binding("r", "reset", "reset all"),
         Binding("1", "select(0)", "select run", key_display="1-6"),
         *(Binding(str(k + 1), f"select({k})", show=False) for k in range(1, 6)),
@@ -78,7 +79,7 @@ class CompareScreen(Screen):
             yield CompareLossPlot(id="compare-loss")
             yield CompareFitPlot(id="compare-fit")
         with Horizontal(id="compare-bottom"):
-            yield LandscapePlot(show_eigen=False, id="compare-landscape")
+            yield LandscapePlot(show_eigen=False, legend=False, id="compare-landscape")
             table = DataTable(id="compare-summary", cursor_type="none", zebra_stripes=True)
             table.border_title = "Summary"
             yield table
@@ -153,6 +154,9 @@ class CompareScreen(Screen):
 
     def action_scale_lr(self, factor: float) -> None:
         self.controller.send("scale_lr", factor, self.selected)
+
+    def action_next_optimizer(self) -> None:
+        self.controller.send("next_optimizer", self.selected)
 
     def action_reset(self) -> None:
         self.controller.send("reset")

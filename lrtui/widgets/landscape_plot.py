@@ -63,9 +63,10 @@ def visible_runs(w, b, box) -> tuple[list[tuple[list[float], list[float]]], tupl
 class LandscapePlot(PlotextPlot):
     BORDER_TITLE = "Loss landscape"
 
-    def __init__(self, show_eigen: bool = True, **kwargs):
+    def __init__(self, show_eigen: bool = True, legend: bool = True, **kwargs):
         super().__init__(**kwargs)
         self.show_eigen = show_eigen
+        self.legend = legend  # a small pane beside its own legend (compare mode) goes without
         self._theory: Theory | None = None
         self._moments: Moments | None = None
         self._start: tuple[float, float] = (0.0, 0.0)
@@ -109,11 +110,14 @@ class LandscapePlot(PlotextPlot):
         if self.show_eigen:
             self._eigen_axes(box, theme)
         plt.scatter([theory.ols_w], [theory.ols_b], marker="x",
-                    color=plot_color(theme, "true-line", "success"), label="OLS minimum")
+                    color=plot_color(theme, "true-line", "success"),
+                    label="OLS minimum" if self.legend else None)
         self.exits = {}
         for path, w, b in cleaned:
             self._path(path, w, b, box)
         title = f"loss over (w, b): minimum {fmt(theory.ols_loss)} at w={fmt(theory.ols_w)} b={fmt(theory.ols_b)}"
+        if not self.legend:
+            title = "each run's path over the loss bowl; x marks the minimum"
         if self.exits:
             title += "; ↗ marks where a path left the frame"
         plt.title(title)
@@ -131,7 +135,8 @@ class LandscapePlot(PlotextPlot):
                 continue
             mix = 0.35 + 0.65 * i / max(1, len(values) - 1)  # deeper rings are brighter
             color = tuple(int(v) for v in low + (high - low) * mix)
-            plt_label = f"loss {fmt(float(values[i]))}" if i in (0, len(values) - 1) else None
+            ends = i in (0, len(values) - 1)
+            plt_label = f"loss {fmt(float(values[i]))}" if ends and self.legend else None
             self.plt.scatter(w, b, marker="braille", color=color, label=plt_label)
 
     def _eigen_axes(self, box, theme) -> None:
@@ -145,13 +150,14 @@ class LandscapePlot(PlotextPlot):
                 continue
             xa, ya, xb, yb = segment
             self.plt.plot(np.linspace(xa, xb, 30), np.linspace(ya, yb, 30), marker="dot",
-                          color=plot_color(theme, variable, variable), label=name)
+                          color=plot_color(theme, variable, variable),
+                          label=name if self.legend else None)
 
     def _path(self, path: Path, w: np.ndarray, b: np.ndarray, box) -> None:
         if len(w) == 0:
             return
         stretches, exit_point = visible_runs(w, b, box)
-        label = path.label
+        label = path.label if self.legend else None
         for xs, ys in stretches:
             self.plt.plot(xs, ys, marker="braille", color=path.color, label=label)
             label = None  # one legend entry per path
