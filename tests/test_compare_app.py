@@ -184,7 +184,7 @@ async def test_a_diverging_run_is_marked_and_leaves_the_others_plots_alone():
 
         loss_plot = app.screen.query_one(CompareLossPlot)
         loss_plot.render()
-        assert "✗ diverged @" in plot_text(loss_plot)
+        assert "✗ diverged @" in str(loss_plot.border_subtitle)
         calm = [y for lane, _, y in loss_plot.curves() if lane.status != RunStatus.DIVERGED]
         top = max(float(y.max()) for y in calm)
         assert loss_plot.y_range[1] == pytest.approx(top, rel=1e-6), \

@@ -8,6 +8,7 @@ edge, where it left.
 from __future__ import annotations
 
 import numpy as np
+from rich.text import Text
 from textual_plotext import PlotextPlot
 
 from lrtui.engine.compare import Lane, RunStatus
@@ -22,6 +23,15 @@ RUN_COLORS = ((95, 175, 255), (255, 175, 95), (95, 215, 95), (255, 95, 95), (175
 
 def run_color(index: int) -> tuple[int, int, int]:
     return RUN_COLORS[index % len(RUN_COLORS)]
+
+
+def legend(lanes) -> str:
+    """A legend for a border: each run's label in its colour (plotext's own covers the curves)."""
+    parts = []
+    for lane in lanes:
+        r, g, b = run_color(lane.index)
+        parts.append(f"[#{r:02x}{g:02x}{b:02x}]━ {lane_label(lane)}[/]")
+    return "  ".join(parts)
 
 
 def lane_label(lane: Lane) -> str:
@@ -42,6 +52,7 @@ class CompareLossPlot(PlotextPlot):
 
     def set_lanes(self, lanes: tuple[Lane, ...], ols_loss: float | None) -> None:
         self._lanes, self._ols_loss = lanes, ols_loss
+        self.border_subtitle = legend(lanes)
         self.refresh()
 
     def render(self):
@@ -75,6 +86,8 @@ class CompareLossPlot(PlotextPlot):
         calm = [c for c in curves if c[0].status != RunStatus.DIVERGED] or curves
         low = min(float(y.min()) for _, _, y in calm)
         high = max(float(y.max()) for _, _, y in calm)
+        if self._ols_loss and self._ols_loss > 0:
+            low = min(low, self._ols_loss)  # the line every run aims for stays in view
         low, high = limits(low, high, log=True)
         self.y_range = (low, high)
         last = max(float(x[-1]) for _, x, _ in curves)
@@ -84,10 +97,9 @@ class CompareLossPlot(PlotextPlot):
         for lane, steps, losses in curves:
             if lane.status == RunStatus.DIVERGED:
                 losses = np.minimum(losses, high)  # up to the top edge: it left upwards
-            plt.plot(steps, losses, marker="braille", color=run_color(lane.index),
-                     label=lane_label(lane))
+            plt.plot(steps, losses, marker="braille", color=run_color(lane.index))
         if self._ols_loss and low <= self._ols_loss <= high:
-            plt.hline(axis_value(self._ols_loss, True), "gray")
+            plt.plot([0.0, last], [self._ols_loss] * 2, marker="dot", color="gray")
         plt.title("loss against step; the grey line is the OLS loss")
 
 
@@ -102,6 +114,7 @@ class CompareFitPlot(FitPlot):
 
     def set_lanes(self, lanes: tuple[Lane, ...]) -> None:
         self._lanes = lanes
+        self.border_subtitle = legend(lanes)
         self.refresh()
 
     def _draw(self) -> None:
@@ -111,7 +124,7 @@ class CompareFitPlot(FitPlot):
             return
         out_of_view = []
         for lane in self._lanes:
-            shown = self._line(lane.w, lane.b, self._box, run_color(lane.index), lane_label(lane))
+            shown = self._line(lane.w, lane.b, self._box, run_color(lane.index), None)
             if not shown:
                 out_of_view.append(str(lane.index + 1))
         title = "each run's line y = w·x + b"
@@ -120,12 +133,14 @@ class CompareFitPlot(FitPlot):
         self.plt.title(title)
 
 
-def summary_rows(lanes: tuple[Lane, ...], selected: int | None) -> list[tuple[str, ...]]:
-    """The summary table's rows: one per run, the selected one marked."""
+def summary_rows(lanes: tuple[Lane, ...], selected: int | None) -> list[tuple]:
+    """The summary table's rows: one per run in its colour (the legend), the selected one marked."""
     rows = []
     for lane in lanes:
         mark = "▶" if selected == lane.index else " "
-        rows.append((f"{mark}{lane.index + 1}", lane.optimizer, fmt(lane.learning_rate), lane.status,
+        r, g, b = run_color(lane.index)
+        run = Text(f"{mark}{lane.index + 1} ━━", style=f"bold #{r:02x}{g:02x}{b:02x}")
+        rows.append((run, lane.optimizer, fmt(lane.learning_rate), lane.status,
                      f"{lane.step:,}", fmt(lane.loss),
                      _reached(lane),
                      "-" if lane.diverged_at is None else f"{lane.diverged_at:,}"))

@@ -26,7 +26,7 @@ from lrtui.widgets.compare_plots import (CompareFitPlot, CompareLossPlot, lane_l
                                          summary_rows)
 from lrtui.widgets.landscape_plot import LandscapePlot, Path
 
-COLUMNS = ("run", "optimizer", "lr", "status", "step", "loss", "1% of OLS at", "diverged at")
+COLUMNS = ("run", "optimizer", "lr", "status", "step", "loss", "1% at", "diverged")
 
 
 @dataclass
@@ -46,7 +46,8 @@ class CompareScreen(Screen):
     CompareScreen #compare-loss, CompareScreen #compare-fit, CompareScreen #compare-landscape {
         width: 1fr; height: 1fr; border: round $panel-lighten-2; border-title-color: $primary;
     }
-    CompareScreen #compare-summary { width: 74; height: 1fr; border: round $panel-lighten-2; }
+    CompareScreen #compare-summary { width: 78; height: 1fr; border: round $panel-lighten-2;
+        border-subtitle-color: $text-muted; }
     CompareScreen.-narrow #compare-summary { width: 1fr; }
     CompareScreen #compare-status { height: 1; padding: 0 1; background: $panel; }
     """
@@ -82,6 +83,7 @@ class CompareScreen(Screen):
             yield LandscapePlot(show_eigen=False, legend=False, id="compare-landscape")
             table = DataTable(id="compare-summary", cursor_type="none", zebra_stripes=True)
             table.border_title = "Summary"
+            table.border_subtitle = "1% at: first step within 1% of the OLS loss"
             yield table
         yield Static(id="compare-status")
         yield Footer()

@@ -128,12 +128,13 @@ class LandscapePlot(PlotextPlot):
         rows = max(8, (self.size.height - 4) * 4)
         grid = loss_grid(self._moments, box, columns, rows)
         values = levels(self._theory, grid, CONTOURS)
-        low = np.array(plot_color(theme, "panel", "panel"), float)
-        high = np.array(plot_color(theme, "primary", "primary"), float)
+        # Rings in greys between background and foreground: the paths keep the colours.
+        low = np.array(plot_color(theme, "background", "background"), float)
+        high = np.array(plot_color(theme, "foreground", "foreground"), float)
         for i, (w, b) in enumerate(contour_points(grid, values)):
             if len(w) == 0:
                 continue
-            mix = 0.35 + 0.65 * i / max(1, len(values) - 1)  # deeper rings are brighter
+            mix = 0.25 + 0.4 * i / max(1, len(values) - 1)  # deeper rings are brighter
             color = tuple(int(v) for v in low + (high - low) * mix)
             ends = i in (0, len(values) - 1)
             plt_label = f"loss {fmt(float(values[i]))}" if ends and self.legend else None
