@@ -50,14 +50,19 @@ def _add_options(parser: argparse.ArgumentParser, defaults: bool = True, skip=()
     def default(field):
         return getattr(DEFAULTS, field) if defaults else argparse.SUPPRESS
 
+    def shown(help, field):  # a suppressed default cannot fill %(default)s: --help would fail
+        return help if defaults else help.replace("%(default)s", str(getattr(DEFAULTS, field)))
+
     for flag, field, help in OPTIONS:
         if field in skip:
             continue
-        parser.add_argument(flag, dest=field, type=_typed(field), default=default(field), help=help)
+        parser.add_argument(flag, dest=field, type=_typed(field), default=default(field),
+                            help=shown(help, field))
     parser.add_argument("--data", metavar="FILE.csv", default=default("data"),
                         help="fit the x,y columns of a CSV file instead of generated points")
     parser.add_argument("--theme", default=default("theme"),
-                        help="a theme name (see themes/) or a theme file (default %(default)s)")
+                        help=shown("a theme name (see themes/) or a theme file (default %(default)s)",
+                                   "theme"))
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -89,3 +89,14 @@ def test_bad_data_file_exits_2(capsys, tmp_path):
     path.write_text("x,y\n1,2\n")
     assert main(["compare", "--data", str(path)]) == 2
     assert "only one data row" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["compare", "run"])
+def test_help_of_the_subcommands(capsys, command):
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, "--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert "--steps" in out and "(default 200)" in out
+    if command == "compare":
+        assert "--optimizer" in out and "adam" in out
