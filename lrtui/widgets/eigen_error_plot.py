@@ -8,6 +8,8 @@ run takes; lr_opt makes the two factors equal.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from textual_plotext import PlotextPlot
 
@@ -61,7 +63,18 @@ class EigenErrorPlot(PlotextPlot):
         high = max(float(y.max()) for _, y, _, _ in shown)
         low, high = limits(low, high, log=True)
         plt.ylim(axis_value(low, True), axis_value(high, True))
+        ticks = decade_ticks(low, high)
+        if ticks:
+            plt.yticks(ticks, [f"1e{round(math.log10(t))}" for t in ticks])
         plt.xlim(*limits(0.0, float(curve.step[-1])))
         for x, y, name, variable in shown:
             plt.plot(x, y, marker="braille", color=plot_color(theme, variable, variable), label=name)
         plt.title(f"|w − w*| along each eigenvector (log); lr_opt {theory.lr_opt:.4g} balances them")
+
+
+def decade_ticks(low: float, high: float, most: int = 6) -> list[float]:
+    """Powers of ten inside [low, high], thinned to at most `most`: short labels on a log axis."""
+    first, last = math.ceil(math.log10(low)), math.floor(math.log10(high))
+    exponents = list(range(first, last + 1))
+    stride = max(1, math.ceil(len(exponents) / most))
+    return [10.0 ** e for e in exponents[::stride]]
