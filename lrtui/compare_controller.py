@@ -22,6 +22,10 @@ from lrtui.engine.landscape import moments_of
 from lrtui.engine.theory import theory_of
 
 
+_NOTHING_TO_RUN = ("nothing to run: the runs are diverged or paused on their own; lower a "
+                   "diverged run's lr (select it, then -), release a paused one, or reset (r)")
+
+
 class CompareController:
     def __init__(self, settings: Settings, learning_rates, optimizers,
                  publish: Callable[[CompareSnapshot], None], fps: float = 15.0):
@@ -67,9 +71,13 @@ class CompareController:
             return
         self._publish(force=True)
         while not self.stop.is_set():
-            # Running with every run held waits for a command instead of spinning.
-            if self.running and self.compare.steppable():
+            if self.running and not self.compare.steppable():
+                # The rest are held on their own: the comparison as a whole is paused.
+                self.compare.state = State.PAUSED
+                self._publish(force=True)
+            if self.running:
                 self._train_one_tick()
+                # Frames are rationed while running; the one that stops it always goes out.
                 self._publish(force=not self.running)
             else:
                 self._handle(*self.commands.get())
@@ -129,6 +137,9 @@ class CompareController:
             return
         if compare.done or not compare.steppable():
             compare.extend()
+        if not compare.steppable():
+            compare.say(_NOTHING_TO_RUN, "warning")
+            return
         compare.state = State.RUNNING
         self._steps_per_second = 0.0
 
@@ -145,6 +156,9 @@ class CompareController:
             return
         if not compare.steppable(run):
             compare.extend()
+        if not compare.steppable(run):
+            compare.say(_NOTHING_TO_RUN, "warning")
+            return
         compare.advance(count, run)
         if compare.done:
             compare.state = State.FINISHED

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -71,6 +72,7 @@ class CompareScreen(Screen):
         super().__init__()
         self.settings = settings
         self.selected: int | None = None
+        self._last_event = ""
         self.snapshot: CompareSnapshot | None = None
         self.controller = CompareController(settings, learning_rates, optimizers,
                                             lambda snap: self.post_message(CompareFrame(snap)), fps)
@@ -109,10 +111,13 @@ class CompareScreen(Screen):
         self.query_one(CompareFitPlot).set_lanes(snap.lanes)
         landscape.set_paths(self._paths(snap))
         self._show_summary(snap)
-        self._show_status(snap)
         for event in snap.events:
-            if event.kind == "error":
-                self.notify(event.text, severity="error", timeout=6)
+            if event.kind in ("error", "warning"):
+                self.notify(event.text, severity=event.kind, timeout=6)
+        if snap.events:
+            # The latest event (lr changed, run paused...) stays in the status line.
+            self._last_event = snap.events[-1].text
+        self._show_status(snap)
         if snap.state == State.ERROR:
             self.notify(snap.message, title="cannot compare", severity="error", timeout=30)
 
@@ -143,8 +148,8 @@ class CompareScreen(Screen):
         if snap.theory is not None:
             parts.append(f"lr_max {fmt(snap.theory.lr_max)}  lr_opt {fmt(snap.theory.lr_opt)}")
         parts.append(f"device {snap.device}")
-        if snap.message:
-            parts.append(snap.message)
+        if snap.message or self._last_event:
+            parts.append(escape(snap.message or self._last_event))
         self.query_one("#compare-status", Static).update("  ".join(parts))
 
     # -- keys -------------------------------------------------------------------------
