@@ -22,6 +22,8 @@ from lrtui.plotdata import clip_segment, finite_pairs
 from lrtui.themes import plot_color
 
 CONTOURS = 6
+# A path of more points than the pane has dots shows nothing more and costs more to clip.
+MAX_PATH_POINTS = 600
 
 
 @dataclass(frozen=True)
@@ -157,6 +159,9 @@ class LandscapePlot(PlotextPlot):
     def _path(self, path: Path, w: np.ndarray, b: np.ndarray, box) -> None:
         if len(w) == 0:
             return
+        if len(w) > MAX_PATH_POINTS:  # evenly thinned; the start and the latest point stay
+            keep = np.linspace(0, len(w) - 1, MAX_PATH_POINTS).round().astype(np.int64)
+            w, b = w[keep], b[keep]
         stretches, exit_point = visible_runs(w, b, box)
         label = path.label if self.legend else None
         for xs, ys in stretches:
