@@ -164,7 +164,7 @@ class CompareController:
             compare.state = State.FINISHED
 
     def _do_scale_lr(self, compare: CompareRun, factor: float, run: int | None) -> None:
-        for k in compare._runs(run):
+        for k in compare.runs_for(run):
             new = compare.learning_rates[k] * factor
             if not LR_RANGE[0] <= new <= LR_RANGE[1]:
                 compare.say(f"run {k + 1}: lr {fmt(new)} would be out of range (1e-10 to 1e4): "
@@ -174,7 +174,7 @@ class CompareController:
 
     def _do_next_optimizer(self, compare: CompareRun, run: int | None) -> None:
         """Each run (or the selected one) moves to the next rule in OPTIMIZERS."""
-        for k in compare._runs(run):
+        for k in compare.runs_for(run):
             current = compare.optimizers[k]
             compare.set_optimizer(k, OPTIMIZERS[(OPTIMIZERS.index(current) + 1) % len(OPTIMIZERS)])
 

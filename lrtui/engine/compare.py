@@ -110,19 +110,17 @@ class CompareRun:
         self.pending_rows: list[tuple[int, LogRow]] = []
         self.pending_events: list[Event] = []
         self.state = State.READY
-        self._clear_lanes(range(self.count))
+        n = self.count
+        self.steps = [0] * n
+        self.budget_end = [settings.steps] * n
+        self.held = [False] * n  # paused on its own, while the others go on
+        self.status = [RunStatus.RUNNING] * n
+        self.reached_at: list[int | None] = [None] * n
+        self.diverged_at: list[int | None] = [None] * n
+        self.last_loss = [math.nan] * n
+        self._armed = [False] * n
 
     def _clear_lanes(self, runs) -> None:
-        if not hasattr(self, "steps"):
-            n = self.count
-            self.steps = [0] * n
-            self.budget_end = [0] * n
-            self.held = [False] * n
-            self.status = [RunStatus.RUNNING] * n
-            self.reached_at: list[int | None] = [None] * n
-            self.diverged_at: list[int | None] = [None] * n
-            self.last_loss = [math.nan] * n
-            self._armed = [False] * n
         for k in runs:
             self.steps[k] = 0
             self.budget_end[k] = self.settings.steps
@@ -142,13 +140,13 @@ class CompareRun:
         self.pending_events.clear()
         return rows, events
 
-    def _runs(self, run: int | None) -> list[int]:
+    def runs_for(self, run: int | None) -> list[int]:
         return list(range(self.count)) if run is None else [run]
 
     # -- training ------------------------------------------------------------
     def steppable(self, run: int | None = None) -> list[int]:
         """Runs that would take a step now: not held, not finished, not diverged."""
-        return [k for k in self._runs(run) if self.status[k] == RunStatus.RUNNING]
+        return [k for k in self.runs_for(run) if self.status[k] == RunStatus.RUNNING]
 
     def advance(self, count: int, run: int | None = None) -> list[StepBatch]:
         """Up to `count` lock-steps of the steppable runs (of one run if `run` is given)."""
