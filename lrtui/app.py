@@ -20,9 +20,9 @@ from lrtui.engine.run import Snapshot, State
 from lrtui.themes import DEFAULT_THEME, load_themes, theme_from_file
 from lrtui.widgets.compare_screen import CompareScreen, default_learning_rates
 from lrtui.widgets.fit_plot import FitPlot
-from lrtui.widgets.landscape_screen import LandscapeScreen
 from lrtui.widgets.help_screen import HelpScreen
 from lrtui.widgets.hyperparams import HyperParams
+from lrtui.widgets.landscape_screen import LandscapeScreen
 from lrtui.widgets.loss_plot import LossPlot
 from lrtui.widgets.status_line import StatusLine
 from lrtui.widgets.step_log import StepLog
