@@ -35,6 +35,7 @@ class CompareController:
         self.publish = publish
         self.frame_interval = 1.0 / fps
         self.stop = threading.Event()
+        self.finished = threading.Event()  # set when the thread body has returned
         self.commands: queue.Queue = queue.Queue()
         self.compare: CompareRun | None = None
         self._chunk = 64
@@ -55,6 +56,12 @@ class CompareController:
 
     # -- the thread body -------------------------------------------------------
     def __call__(self) -> None:
+        try:
+            self._body()
+        finally:
+            self.finished.set()
+
+    def _body(self) -> None:
         try:
             dataset = make_dataset(self.settings)
             self.publish(_waiting(self.settings, dataset))

@@ -163,7 +163,7 @@ async def test_c_opens_compare_and_pause_step_and_select_work():
 
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, CompareScreen), what="escape to close")
-        await wait_for(pilot, lambda: screen.controller.stop.is_set(), what="the compare worker to stop")
+        await wait_for(pilot, lambda: screen.controller.finished.is_set(), what="the compare worker to stop")
 
 
 async def test_a_diverging_run_is_marked_and_leaves_the_others_plots_alone():
@@ -223,3 +223,15 @@ async def test_resize_keeps_both_views_working():
         await pilot.resize_terminal(70, 20)
         await pilot.pause(0.1)
         assert plot_text(app.screen.query_one(LandscapePlot)).strip()
+
+
+async def test_quit_from_a_running_comparison_stops_its_worker():
+    async with ready_app(Settings(steps=1_000_000)) as (app, pilot):
+        screen = await open_compare(app, pilot)
+        await pilot.press("space")
+        await wait_for(pilot, lambda: compare_snap(app).state == State.RUNNING and
+                       lane_steps(app)[0] > 0, what="the comparison to run")
+        await pilot.press("q")
+        await wait_for(pilot, lambda: not app.is_running, timeout=10, what="q to quit the app")
+    assert screen.controller.stop.is_set()
+    assert screen.controller.finished.wait(timeout=10), "the compare thread still runs after quit"
