@@ -19,9 +19,11 @@ from lrtui.config import Settings
 from lrtui.controller import Controller
 from lrtui.engine.run import Snapshot, State
 from lrtui.themes import DEFAULT_THEME, load_themes, theme_from_file
+from lrtui.widgets.compare_screen import CompareScreen, default_learning_rates
 from lrtui.widgets.fit_plot import FitPlot
 from lrtui.widgets.help_screen import HelpScreen
 from lrtui.widgets.hyperparams import HyperParams
+from lrtui.widgets.landscape_screen import LandscapeScreen
 from lrtui.widgets.loss_plot import LossPlot
 from lrtui.widgets.status_line import StatusLine
 from lrtui.widgets.step_log import StepLog
@@ -52,6 +54,8 @@ class LrApp(App):
         Binding("r", "reset", "reset"),
         Binding("n", "new_data", "new data"),
         Binding("y", "toggle_log", "log/lin", show=False),
+        Binding("g", "landscape", "landscape"),
+        Binding("c", "compare", "compare"),
         Binding("question_mark", "help", "help", key_display="?"),
         Binding("f8", "screenshot", "SVG", show=False),
         Binding("q", "quit", "quit"),
@@ -125,6 +129,10 @@ class LrApp(App):
                 self.notify(event.text, severity="error", timeout=6)
         if snap.state == State.ERROR:
             self.notify(snap.message, title="cannot train", severity="error", timeout=30)
+        # A screen on top that shows the run (the landscape) gets every frame too.
+        show = getattr(self.screen, "show_snapshot", None)
+        if show is not None:
+            show(snap)
         # Let the worker send the next frame once this one is on screen.
         self.call_after_refresh(self.controller.frame_shown)
 
@@ -155,6 +163,24 @@ class LrApp(App):
     def action_toggle_log(self) -> None:
         plot = self.query_one(LossPlot)
         plot.log_scale = not plot.log_scale
+
+    def action_landscape(self) -> None:
+        if not isinstance(self.screen, LandscapeScreen):
+            self.push_screen(LandscapeScreen())
+
+    def action_compare(self) -> None:
+        """Compare mode starts from the main run's settings; the main run pauses meanwhile."""
+        if isinstance(self.screen, CompareScreen):
+            return
+        if self.snapshot is None or self.snapshot.state in (State.LOADING, State.ERROR):
+            self.notify("compare mode needs TensorFlow loaded: wait for the run to be ready",
+                        severity="warning", timeout=4)
+            return
+        if self.controller.running:
+            self.controller.send("toggle")
+        rates = default_learning_rates(self.settings.learning_rate)
+        self.push_screen(CompareScreen(self.settings, rates, ["gd"] * len(rates),
+                                       fps=1.0 / self.controller.frame_interval))
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from lrtui import __version__
+from lrtui.compare_cli import add_compare_parser, run_compare_command
 from lrtui.config import PARSERS, SPEEDS, Settings, SettingError, check
 
 DEFAULTS = Settings()
@@ -44,17 +45,24 @@ def _typed(field: str):
     return parse
 
 
-def _add_options(parser: argparse.ArgumentParser, defaults: bool = True) -> None:
+def _add_options(parser: argparse.ArgumentParser, defaults: bool = True, skip=()) -> None:
     """The run's options; a subcommand's copy has no defaults, so `lrtui --lr 1 run` keeps 1."""
     def default(field):
         return getattr(DEFAULTS, field) if defaults else argparse.SUPPRESS
 
+    def shown(help, field):  # a suppressed default cannot fill %(default)s: --help would fail
+        return help if defaults else help.replace("%(default)s", str(getattr(DEFAULTS, field)))
+
     for flag, field, help in OPTIONS:
-        parser.add_argument(flag, dest=field, type=_typed(field), default=default(field), help=help)
+        if field in skip:
+            continue
+        parser.add_argument(flag, dest=field, type=_typed(field), default=default(field),
+                            help=shown(help, field))
     parser.add_argument("--data", metavar="FILE.csv", default=default("data"),
                         help="fit the x,y columns of a CSV file instead of generated points")
     parser.add_argument("--theme", default=default("theme"),
-                        help="a theme name (see themes/) or a theme file (default %(default)s)")
+                        help=shown("a theme name (see themes/) or a theme file (default %(default)s)",
+                                   "theme"))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -66,13 +74,15 @@ def build_parser() -> argparse.ArgumentParser:
                         "(lower it on slow links; default %(default)s)")
     parser.add_argument("--no-mouse", action="store_true",
                         help="ignore the mouse (saves traffic on slow links)")
-    commands = parser.add_subparsers(dest="command", metavar="{run}")
+    commands = parser.add_subparsers(dest="command", metavar="{run,compare}")
     run = commands.add_parser("run", help="train without the UI and print the step log",
                               description="Train without the UI and print the step log.")
     _add_options(run, defaults=False)
     run.add_argument("--format", choices=("table", "csv", "jsonl"), default="table",
                      help="how to print the log (default %(default)s)")
     run.error = parser.error  # type: ignore[method-assign]
+    compare = add_compare_parser(commands, _add_options, _typed)
+    compare.error = parser.error  # type: ignore[method-assign]
     return parser
 
 
@@ -88,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
         settings = settings_from(args)
     except SettingError as error:
         parser.error(str(error))
+    if args.command == "compare":
+        return run_compare_command(args, settings, parser)
     if args.command == "run":
         from lrtui.engine.data import DataError
         from lrtui.headless import run_headless

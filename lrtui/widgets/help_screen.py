@@ -20,6 +20,8 @@ HELP = """\
 | `r` | reset to the same initial weights and data |
 | `n` | new data (the next seed) |
 | `y` | loss axis: log / linear |
+| `g` | the loss landscape with the run's path (`g` or `escape` back) |
+| `c` | compare mode: lr ÷100, as is, ×9 side by side (`1`-`6` select a run, `0` all, `o` optimizer) |
 | `tab` | move between fields |
 | `ctrl+p` | command palette: every action, and the themes |
 | `?` | this help |

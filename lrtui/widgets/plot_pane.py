@@ -64,6 +64,11 @@ class PlotPane(PlotextPlot):
         self._lines = lines
         return changed
 
+    def render(self) -> Text:
+        """The figure as it stands, as text (the screen itself draws through render_line)."""
+        self.redraw()
+        return Text.from_ansi("\n".join(self._lines), no_wrap=True)
+
     def render_line(self, y: int) -> Strip:
         # A resize or a theme change arrives here first: build for the new size.
         if self._built_for != (self.size, self.app.theme):

@@ -1,0 +1,200 @@
+"""The worker side of compare mode: owns the CompareRun, paces it, obeys commands.
+
+The same shape as lrtui.controller: a thread body that checks `stop` between
+chunks and while waiting, commands through a queue, frames handed to
+`publish`. Every command takes `run`: an index to act on one run, or None
+for all of them.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from typing import Callable
+
+from lrtui.config import Settings
+from lrtui.controller import CHUNK_SECONDS, LR_RANGE, MAX_CHUNK
+from lrtui.engine.compare import CompareRun, CompareSnapshot, RunStatus
+from lrtui.engine.optimizers import OPTIMIZERS
+from lrtui.engine.run import State, fmt, make_dataset
+from lrtui.engine.landscape import moments_of
+from lrtui.engine.theory import theory_of
+
+
+_NOTHING_TO_RUN = ("nothing to run: the runs are diverged or paused on their own; lower a "
+                   "diverged run's lr (select it, then -), release a paused one, or reset (r)")
+
+
+class CompareController:
+    def __init__(self, settings: Settings, learning_rates, optimizers,
+                 publish: Callable[[CompareSnapshot], None], fps: float = 15.0):
+        self.settings = settings
+        self.learning_rates = list(learning_rates)
+        self.optimizers = list(optimizers)
+        self.publish = publish
+        self.frame_interval = 1.0 / fps
+        self.stop = threading.Event()
+        self.finished = threading.Event()  # set when the thread body has returned
+        self.commands: queue.Queue = queue.Queue()
+        self.compare: CompareRun | None = None
+        self._chunk = 64
+        self._steps_per_second = 0.0
+        self._last_publish = 0.0
+        self._data_sent = False
+
+    @property
+    def running(self) -> bool:
+        return self.compare is not None and self.compare.state == State.RUNNING
+
+    def send(self, name: str, *args) -> None:
+        self.commands.put((name, args))
+
+    def shutdown(self) -> None:
+        self.stop.set()
+        self.commands.put(("wake", ()))
+
+    # -- the thread body -------------------------------------------------------
+    def __call__(self) -> None:
+        try:
+            self._body()
+        finally:
+            self.finished.set()
+
+    def _body(self) -> None:
+        try:
+            dataset = make_dataset(self.settings)
+            self.publish(_waiting(self.settings, dataset))
+            from lrtui.engine.device import choose_device
+            from lrtui.tfload import import_tensorflow
+
+            tf = import_tensorflow()  # already imported by the app's run: no wait
+            device = choose_device(tf, self.settings.device)
+            self.compare = CompareRun(self.settings, device, self.learning_rates,
+                                      self.optimizers, dataset)
+            self.compare.trainer.warm_up()
+        except Exception as error:  # a data file gone bad, TensorFlow missing
+            self.publish(_waiting(self.settings, None, State.ERROR, str(error)))
+            return
+        self._publish(force=True)
+        while not self.stop.is_set():
+            if self.running and not self.compare.steppable():
+                # The rest are held on their own: the comparison as a whole is paused.
+                self.compare.state = State.PAUSED
+                self._publish(force=True)
+            if self.running:
+                self._train_one_tick()
+                # Frames are rationed while running; the one that stops it always goes out.
+                self._publish(force=not self.running)
+            else:
+                self._handle(*self.commands.get())
+
+    def _train_one_tick(self) -> None:
+        compare = self.compare
+        rate = compare.settings.steps_per_second
+        started = time.perf_counter()
+        count = self._chunk if rate is None else max(1, round(rate * self.frame_interval))
+        batches = compare.advance(count)
+        elapsed = time.perf_counter() - started
+        took = max((len(b) for b in batches), default=0)
+        if rate is None and elapsed > 0 and took == count:
+            wanted = int(count * CHUNK_SECONDS / elapsed)
+            self._chunk = max(1, min(MAX_CHUNK, wanted, self._chunk * 4))
+        self._wait(count / rate - elapsed if rate else 0.0)
+        total = time.perf_counter() - started
+        if total > 0 and took:
+            now = took / total
+            previous = self._steps_per_second
+            self._steps_per_second = now if not previous else 0.8 * previous + 0.2 * now
+
+    def _wait(self, seconds: float) -> None:
+        deadline = time.perf_counter() + seconds
+        while not self.stop.is_set():
+            try:
+                command = self.commands.get(timeout=max(0.0, deadline - time.perf_counter()))
+            except queue.Empty:
+                return
+            self._handle(*command)
+            if not (self.running and self.compare.steppable()):
+                return
+
+    def _publish(self, force: bool = False) -> None:
+        now = time.perf_counter()
+        if self.stop.is_set() or (not force and now - self._last_publish < self.frame_interval):
+            return
+        self._last_publish = now
+        speed = self._steps_per_second if self.running else 0.0
+        self.publish(self.compare.snapshot(speed, with_data=not self._data_sent))
+        self._data_sent = True
+
+    # -- commands ---------------------------------------------------------------
+    def _handle(self, name: str, args: tuple) -> None:
+        if name == "wake":
+            return
+        getattr(self, f"_do_{name}")(self.compare, *args)
+        self._publish(force=True)
+
+    def _do_toggle(self, compare: CompareRun, run: int | None) -> None:
+        if run is not None:  # one run: hold or release it, the others carry on
+            compare.hold(run, not compare.held[run])
+            return
+        if self.running:
+            compare.state = State.PAUSED
+            compare.say("paused")
+            return
+        if compare.done or not compare.steppable():
+            compare.extend()
+        if not compare.steppable():
+            compare.say(_NOTHING_TO_RUN, "warning")
+            return
+        compare.state = State.RUNNING
+        self._steps_per_second = 0.0
+
+    def _do_step(self, compare: CompareRun, count: int, run: int | None) -> None:
+        compare.state = State.PAUSED
+        if run is not None and compare.status[run] == RunStatus.HELD:
+            # Stepping a held run moves it on its own, and it stays held.
+            compare.held[run] = False
+            compare.status[run] = RunStatus.RUNNING
+            compare.advance(count, run)
+            if compare.status[run] == RunStatus.RUNNING:
+                compare.held[run] = True
+                compare.status[run] = RunStatus.HELD
+            return
+        if not compare.steppable(run):
+            compare.extend()
+        if not compare.steppable(run):
+            compare.say(_NOTHING_TO_RUN, "warning")
+            return
+        compare.advance(count, run)
+        if compare.done:
+            compare.state = State.FINISHED
+
+    def _do_scale_lr(self, compare: CompareRun, factor: float, run: int | None) -> None:
+        for k in compare.runs_for(run):
+            new = compare.learning_rates[k] * factor
+            if not LR_RANGE[0] <= new <= LR_RANGE[1]:
+                compare.say(f"run {k + 1}: lr {fmt(new)} would be out of range (1e-10 to 1e4): "
+                            "unchanged", "warning")
+                continue
+            compare.set_learning_rate(k, new, "doubled" if factor > 1 else "halved")
+
+    def _do_next_optimizer(self, compare: CompareRun, run: int | None) -> None:
+        """Each run (or the selected one) moves to the next rule in OPTIMIZERS."""
+        for k in compare.runs_for(run):
+            current = compare.optimizers[k]
+            compare.set_optimizer(k, OPTIMIZERS[(OPTIMIZERS.index(current) + 1) % len(OPTIMIZERS)])
+
+    def _do_reset(self, compare: CompareRun, run: int | None = None) -> None:
+        compare.reset()
+        self._steps_per_second = 0.0
+
+
+def _waiting(settings: Settings, dataset, state: State = State.LOADING,
+             message: str = "") -> CompareSnapshot:
+    return CompareSnapshot(
+        state=state, lanes=(), settings=settings,
+        theory=theory_of(dataset.x, dataset.y) if dataset else None,
+        moments=moments_of(dataset.x, dataset.y) if dataset else None,
+        x=dataset.x if dataset else None, y=dataset.y if dataset else None,
+        device="-", message=message)

@@ -1,0 +1,249 @@
+"""Several runs in lock-step: one compiled computation with a dimension of runs.
+
+w, b, the learning rates and every optimizer's state are vectors with one
+entry per run. Each step computes all runs' losses in one [runs, points]
+matrix, takes the gradients with GradientTape and applies each run's own
+update rule elementwise, so R runs cost one compiled call, not R Python loops.
+
+A run whose loss goes non-finite (or past its loss limit) freezes: its row for
+that step is recorded, its update is not applied, and it keeps its last
+finite weights while the others go on. A run can also be held (paused on its
+own); a held run neither steps nor records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import tensorflow as tf
+
+from lrtui.engine.data import Dataset
+from lrtui.engine.optimizers import ADAGRAD_START, CODES, rule_constants
+
+CAPACITIES = (1, 64, 1024, 16384)
+# The rows a chunk records per step and run; `live` says whether the run took part.
+FIELDS = ("loss", "w", "b", "dw", "db", "lr", "live")
+
+
+@dataclass
+class BatchRecords:
+    """A chunk's records: values[field][step, run], and which runs froze."""
+
+    values: dict[str, np.ndarray]
+    diverged: np.ndarray  # (runs,) bool: the run froze in this chunk
+    steps: int
+
+
+class BatchedTrainer:
+    def __init__(self, dataset: Dataset, device: str, learning_rates, optimizers,
+                 init_w: float, init_b: float, jit: bool = True):
+        self.runs = len(learning_rates)
+        if len(optimizers) != self.runs:
+            raise ValueError("one optimizer per learning rate")
+        self.device = device
+        self.jit = jit
+        self.traces = 0  # one trace serves all runs and every lr
+        self.optimizers = tuple(optimizers)
+        self._chunks: dict[int, object] = {}
+        r = self.runs
+        with tf.device(device):
+            self.x = tf.Variable(dataset.x, shape=tf.TensorShape([None]), trainable=False)
+            self.y = tf.Variable(dataset.y, shape=tf.TensorShape([None]), trainable=False)
+            self.w = tf.Variable(tf.zeros([r]))
+            self.b = tf.Variable(tf.zeros([r]))
+            self.learning_rate = tf.Variable(np.asarray(learning_rates, np.float32), trainable=False)
+            self.code = tf.Variable(np.asarray([CODES[o] for o in optimizers], np.int32),
+                                    trainable=False)
+            # Optimizer state: first slot (velocity, mean or accumulator), second (Adam's v).
+            self.slot1_w = tf.Variable(tf.zeros([r]), trainable=False)
+            self.slot1_b = tf.Variable(tf.zeros([r]), trainable=False)
+            self.slot2_w = tf.Variable(tf.zeros([r]), trainable=False)
+            self.slot2_b = tf.Variable(tf.zeros([r]), trainable=False)
+            self.t = tf.Variable(tf.zeros([r]), trainable=False)  # updates applied, per run
+            self.frozen = tf.Variable(tf.zeros([r], tf.bool), trainable=False)
+            self.held = tf.Variable(tf.zeros([r], tf.bool), trainable=False)
+            self.loss_limit = tf.Variable(tf.fill([r], np.float32(np.inf)), trainable=False)
+        self.reset(init_w, init_b)
+
+    # -- state -------------------------------------------------------------
+    def reset(self, init_w: float, init_b: float, run: int | None = None) -> None:
+        """Back to the initial weights and fresh optimizer state, for one run or all."""
+        picked = self._mask(run)
+
+        def put(variable, value):
+            variable.assign(np.where(picked, value, variable.numpy()).astype(variable.dtype.as_numpy_dtype))
+
+        put(self.w, np.float32(init_w))
+        put(self.b, np.float32(init_b))
+        start = np.where(np.asarray([o == "adagrad" for o in self.optimizers]), ADAGRAD_START, 0.0)
+        for slot in (self.slot1_w, self.slot1_b):
+            put(slot, start.astype(np.float32))
+        for slot in (self.slot2_w, self.slot2_b, self.t):
+            put(slot, np.float32(0.0))
+        put(self.frozen, False)
+        put(self.loss_limit, np.float32(np.inf))
+
+    def _mask(self, run: int | None) -> np.ndarray:
+        mask = np.zeros(self.runs, bool)
+        if run is None:
+            mask[:] = True
+        else:
+            mask[run] = True
+        return mask
+
+    def set_learning_rate(self, run: int, learning_rate: float) -> None:
+        values = self.learning_rate.numpy()
+        values[run] = learning_rate
+        self.learning_rate.assign(values)
+
+    def set_optimizer(self, run: int, optimizer: str) -> None:
+        """Switch one run's rule; its weights stay, its optimizer state starts afresh."""
+        optimizers = list(self.optimizers)
+        optimizers[run] = optimizer
+        self.optimizers = tuple(optimizers)
+        codes = self.code.numpy()
+        codes[run] = CODES[optimizer]
+        self.code.assign(codes)  # a variable: switching rules never retraces
+        picked = self._mask(run)
+        start = ADAGRAD_START if optimizer == "adagrad" else 0.0
+        for slot, value in ((self.slot1_w, start), (self.slot1_b, start), (self.slot2_w, 0.0),
+                            (self.slot2_b, 0.0), (self.t, 0.0)):
+            slot.assign(np.where(picked, np.float32(value), slot.numpy()))
+
+    def set_held(self, held) -> None:
+        self.held.assign(np.asarray(held, bool))
+
+    def set_loss_limit(self, run: int, limit: float) -> None:
+        values = self.loss_limit.numpy()
+        values[run] = limit
+        self.loss_limit.assign(values)
+
+    def unfreeze(self, run: int) -> None:
+        values = self.frozen.numpy()
+        values[run] = False
+        self.frozen.assign(values)
+
+    def weights(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.w.numpy().astype(np.float64), self.b.numpy().astype(np.float64)
+
+    def frozen_runs(self) -> np.ndarray:
+        return self.frozen.numpy().copy()
+
+    def current_loss(self) -> np.ndarray:
+        with tf.device(self.device):
+            return _losses(self.w, self.b, self.x, self.y).numpy().astype(np.float64)
+
+    # -- training ----------------------------------------------------------
+    def run(self, count: int) -> BatchRecords:
+        """Up to `count` lock-steps of every run that is neither held nor frozen."""
+        capacity = next((c for c in CAPACITIES if c >= count), CAPACITIES[-1])
+        count = min(count, capacity)
+        chunk = self._chunks.get(capacity) or self._compile(capacity)
+        before = self.frozen.numpy().copy()
+        with tf.device(self.device):
+            done, records = chunk(tf.constant(count, tf.int32))
+        done = int(done)
+        array = records.numpy()[:done].astype(np.float64)  # (steps, fields, runs)
+        values = {name: array[:, i, :] for i, name in enumerate(FIELDS)}
+        values["live"] = values["live"] > 0.5
+        return BatchRecords(values, self.frozen.numpy() & ~before, done)
+
+    def _compile(self, capacity: int):
+        w, b, x, y = self.w, self.b, self.x, self.y
+        lr_var, code_var = self.learning_rate, self.code
+        s1w, s1b, s2w, s2b, t_var = self.slot1_w, self.slot1_b, self.slot2_w, self.slot2_b, self.t
+        frozen, held, loss_limit = self.frozen, self.held, self.loss_limit
+
+        def one_step(i, records):
+            live = ~(frozen | held)
+            with tf.GradientTape() as tape:
+                loss = _losses(w, b, x, y)
+                # Runs are independent: the gradient of the sum is each run's own gradient.
+                total = tf.reduce_sum(loss)
+            dw, db = tape.gradient(total, [w, b])
+            good = tf.math.is_finite(loss) & (loss <= loss_limit)
+            good = good & tf.math.is_finite(dw) & tf.math.is_finite(db)
+            lr = lr_var.read_value()
+            row = tf.stack([loss, w.read_value(), b.read_value(), dw, db, lr,
+                            tf.cast(live, tf.float32)])
+            records = records.write(i, row)
+            move = live & good
+            t_next = t_var + 1.0
+            new_w, n1w, n2w = _update(code_var, w, dw, s1w, s2w, lr, t_next)
+            new_b, n1b, n2b = _update(code_var, b, db, s1b, s2b, lr, t_next)
+            for variable, new in ((w, new_w), (b, new_b), (s1w, n1w), (s1b, n1b),
+                                  (s2w, n2w), (s2b, n2b), (t_var, t_next)):
+                variable.assign(tf.where(move, new, variable))
+            frozen.assign(frozen | (live & ~good))
+            return i + 1, records
+
+        def chunk(count):
+            self.traces += 1
+            records = tf.TensorArray(tf.float32, size=capacity)
+            done, records = tf.while_loop(
+                lambda i, _: (i < count) & tf.reduce_any(~(frozen | held)),
+                one_step,
+                (tf.constant(0), records),
+                maximum_iterations=capacity,
+            )
+            return done, records.stack()
+
+        compiled = tf.function(chunk, jit_compile=self.jit)
+        with tf.device(self.device):
+            try:
+                compiled(tf.constant(0, tf.int32))
+            except (tf.errors.InvalidArgumentError, tf.errors.UnimplementedError,
+                    tf.errors.InternalError):
+                self.jit = False  # no XLA here: the plain graph still runs
+                compiled = tf.function(chunk, jit_compile=False)
+                compiled(tf.constant(0, tf.int32))
+        self._chunks[capacity] = compiled
+        return compiled
+
+    def warm_up(self) -> None:
+        for capacity in CAPACITIES[:3]:
+            if capacity not in self._chunks:
+                self._compile(capacity)
+
+
+def _losses(w, b, x, y):
+    """Each run's mean squared error: a [runs, points] residual matrix, averaged per row."""
+    residual = w[:, None] * x[None, :] + b[:, None] - y[None, :]
+    return tf.reduce_mean(tf.square(residual), axis=1)
+
+
+def _update(code, param, grad, slot1, slot2, lr, t):
+    """Every rule's next (param, slot1, slot2), picked per run by its optimizer code."""
+    k = rule_constants()
+    g2 = grad * grad
+    # gd: the lesson's update.
+    gd = param - lr * grad
+    # momentum: v ← μ·v − lr·g; p ← p + v.
+    velocity = k["momentum"] * slot1 - lr * grad
+    momentum = param + velocity
+    # nesterov: the same velocity, the step looks ahead along it.
+    nesterov = param + k["momentum"] * velocity - lr * grad
+    # rmsprop: s ← ρ·s + (1−ρ)·g²; p ← p − lr·g/(√s + ε).
+    mean_square = k["rho"] * slot1 + (1 - k["rho"]) * g2
+    rmsprop = param - lr * grad / (tf.sqrt(mean_square) + k["epsilon"])
+    # adagrad: a ← a + g²; p ← p − lr·g/√(a + ε).
+    accumulator = slot1 + g2
+    adagrad = param - lr * grad / tf.sqrt(accumulator + k["epsilon"])
+    # adam: bias-corrected first and second moments.
+    m = slot1 + (grad - slot1) * (1 - k["beta_1"])
+    v = slot2 + (g2 - slot2) * (1 - k["beta_2"])
+    alpha = lr * tf.sqrt(1 - tf.pow(k["beta_2"], t)) / (1 - tf.pow(k["beta_1"], t))
+    adam = param - alpha * m / (tf.sqrt(v) + k["epsilon"])
+
+    def pick(options):
+        out = options[0]
+        for index in range(1, len(options)):
+            out = tf.where(tf.equal(code, index), options[index], out)
+        return out
+
+    # Order as in CODES: gd, momentum, nesterov, rmsprop, adagrad, adam.
+    new_param = pick([gd, momentum, nesterov, rmsprop, adagrad, adam])
+    new_slot1 = pick([slot1, velocity, velocity, mean_square, accumulator, m])
+    new_slot2 = pick([slot2, slot2, slot2, slot2, slot2, v])
+    return new_param, new_slot1, new_slot2

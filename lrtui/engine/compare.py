@@ -1,0 +1,275 @@
+"""Compare mode: 2 to 6 runs on the same data from the same initial weights.
+
+`CompareRun` is to `BatchedTrainer` what `Run` is to `Trainer`: it keeps each
+run's step count, bounded loss history, log rows and the summary the lesson
+asks for (final loss, steps to get within 1% of the OLS loss, the step it
+diverged at). No threads and no UI: the compare controller and
+`lrtui compare` drive it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from lrtui.config import Settings
+from lrtui.engine.data import Dataset
+from lrtui.engine.device import DeviceChoice
+from lrtui.engine.history import CurveView, LogRow, LossHistory, log_rows
+from lrtui.engine.landscape import Moments, moments_of
+from lrtui.engine.records import StepBatch
+from lrtui.engine.run import DIVERGENCE_FACTOR, Event, State, fmt, make_dataset
+from lrtui.engine.theory import Theory, theory_of
+
+MIN_RUNS, MAX_RUNS = 2, 6
+# "Converged" for the summary: the loss is within this share of the OLS loss.
+WITHIN = 0.01
+
+
+class RunStatus:
+    RUNNING = "running"
+    HELD = "paused"
+    FINISHED = "finished"
+    DIVERGED = "diverged"
+
+
+@dataclass(frozen=True)
+class Lane:
+    """One run of a comparison, as the UI and the printout see it; arrays are copies."""
+
+    index: int
+    learning_rate: float
+    optimizer: str
+    status: str
+    step: int
+    w: float
+    b: float
+    loss: float
+    reached_at: int | None  # first step within 1% of the OLS loss
+    diverged_at: int | None
+    curve: CurveView | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.index + 1}: {self.optimizer} lr {fmt(self.learning_rate)}"
+
+    def summary(self) -> dict:
+        return {"run": self.index + 1, "optimizer": self.optimizer, "lr": self.learning_rate,
+                "status": self.status, "steps": self.step, "final_loss": self.loss,
+                "w": self.w, "b": self.b, "steps_to_1pct": self.reached_at,
+                "diverged_at": self.diverged_at}
+
+
+@dataclass(frozen=True)
+class CompareSnapshot:
+    state: State
+    lanes: tuple[Lane, ...]
+    settings: Settings
+    theory: Theory | None
+    moments: Moments | None
+    x: np.ndarray | None
+    y: np.ndarray | None
+    device: str
+    steps_per_second: float = 0.0
+    events: tuple[Event, ...] = ()
+    message: str = ""
+
+
+def check_runs(learning_rates, optimizers) -> tuple[list[float], list[str]]:
+    """Pair learning rates with optimizers; a single value of either applies to every run."""
+    lrs, opts = list(learning_rates), list(optimizers)
+    if len(lrs) == 1 and len(opts) > 1:
+        lrs = lrs * len(opts)
+    if len(opts) == 1 and len(lrs) > 1:
+        opts = opts * len(lrs)
+    if len(lrs) != len(opts):
+        raise ValueError(f"{len(lrs)} learning rates and {len(opts)} optimizers: give one of "
+                         "either, or as many of each")
+    if not MIN_RUNS <= len(lrs) <= MAX_RUNS:
+        raise ValueError(f"compare runs {MIN_RUNS} to {MAX_RUNS} runs, not {len(lrs)}")
+    return lrs, opts
+
+
+class CompareRun:
+    def __init__(self, settings: Settings, device: DeviceChoice, learning_rates, optimizers,
+                 dataset: Dataset | None = None):
+        self.settings = settings
+        self.device = device
+        self.learning_rates, self.optimizers = check_runs(learning_rates, optimizers)
+        self.dataset = dataset or make_dataset(settings)
+        self.theory = theory_of(self.dataset.x, self.dataset.y)
+        self.moments = moments_of(self.dataset.x, self.dataset.y)
+        from lrtui.engine.batched import BatchedTrainer  # TensorFlow: callers mute it first
+
+        self.trainer = BatchedTrainer(self.dataset, device.name, self.learning_rates,
+                                      self.optimizers, settings.init_w, settings.init_b)
+        self.count = len(self.learning_rates)
+        self.histories = [LossHistory() for _ in range(self.count)]
+        self.pending_rows: list[tuple[int, LogRow]] = []
+        self.pending_events: list[Event] = []
+        self.state = State.READY
+        n = self.count
+        self.steps = [0] * n
+        self.budget_end = [settings.steps] * n
+        self.held = [False] * n  # paused on its own, while the others go on
+        self.status = [RunStatus.RUNNING] * n
+        self.reached_at: list[int | None] = [None] * n
+        self.diverged_at: list[int | None] = [None] * n
+        self.last_loss = [math.nan] * n
+        self._armed = [False] * n
+
+    def _clear_lanes(self, runs) -> None:
+        for k in runs:
+            self.steps[k] = 0
+            self.budget_end[k] = self.settings.steps
+            self.status[k] = RunStatus.HELD if self.held[k] else RunStatus.RUNNING
+            self.reached_at[k] = None
+            self.diverged_at[k] = None
+            self.last_loss[k] = math.nan
+            self._armed[k] = False
+            self.histories[k].clear()
+
+    def say(self, text: str, kind: str = "info") -> None:
+        self.pending_events.append(Event(max(self.steps), text, kind))
+
+    def drain(self) -> tuple[list[tuple[int, LogRow]], list[Event]]:
+        rows, events = list(self.pending_rows), list(self.pending_events)
+        self.pending_rows.clear()
+        self.pending_events.clear()
+        return rows, events
+
+    def runs_for(self, run: int | None) -> list[int]:
+        return list(range(self.count)) if run is None else [run]
+
+    # -- training ------------------------------------------------------------
+    def steppable(self, run: int | None = None) -> list[int]:
+        """Runs that would take a step now: not held, not finished, not diverged."""
+        return [k for k in self.runs_for(run) if self.status[k] == RunStatus.RUNNING]
+
+    def advance(self, count: int, run: int | None = None) -> list[StepBatch]:
+        """Up to `count` lock-steps of the steppable runs (of one run if `run` is given)."""
+        lanes = self.steppable(run)
+        if not lanes:
+            return []
+        count = min([count] + [self.budget_end[k] - self.steps[k] for k in lanes])
+        if count <= 0:
+            return []
+        self._arm(lanes)
+        self.trainer.set_held([k not in lanes for k in range(self.count)])
+        records = self.trainer.run(count)
+        batches = []
+        for k in range(self.count):
+            live = records.values["live"][:, k]
+            n = int(live.sum())
+            if n == 0:
+                continue
+            fields = [records.values[f][live, k] for f in ("loss", "w", "b", "dw", "db", "lr")]
+            steps = np.arange(self.steps[k], self.steps[k] + n, dtype=np.int64)
+            batch = StepBatch(steps, *fields, diverged=bool(records.diverged[k]))
+            batches.append(batch)
+            self._took(k, batch)
+        return batches
+
+    def _arm(self, lanes: list[int]) -> None:
+        """Each run's divergence limit, judged from its loss when it (re)starts."""
+        todo = [k for k in lanes if not self._armed[k]]
+        if not todo:
+            return
+        losses = self.trainer.current_loss()
+        for k in todo:
+            if math.isfinite(losses[k]):
+                self.trainer.set_loss_limit(k, DIVERGENCE_FACTOR * max(losses[k], 1.0))
+            self._armed[k] = True
+
+    def _took(self, k: int, batch: StepBatch) -> None:
+        self.histories[k].add(batch)
+        self.pending_rows.extend((k, row) for row in log_rows(batch, self.settings.log_every))
+        self.steps[k] += batch.updates
+        target = self.theory.ols_loss * (1 + WITHIN) + 1e-12
+        if self.reached_at[k] is None:
+            hits = np.flatnonzero(batch.loss <= target)
+            if len(hits):
+                self.reached_at[k] = int(batch.step[hits[0]])
+        if batch.diverged:
+            self.status[k] = RunStatus.DIVERGED
+            self.diverged_at[k] = int(batch.step[-1])
+            self.last_loss[k] = float(batch.loss[-1])
+            self.say(f"run {k + 1} ({self.optimizers[k]}, lr {fmt(self.learning_rates[k])}) "
+                     f"diverged at step {self.diverged_at[k]}: loss {fmt(self.last_loss[k])}", "error")
+        elif self.steps[k] >= self.budget_end[k]:
+            self.status[k] = RunStatus.FINISHED
+        if all(s in (RunStatus.FINISHED, RunStatus.DIVERGED) for s in self.status):
+            self.state = State.FINISHED
+
+    @property
+    def done(self) -> bool:
+        return all(s in (RunStatus.FINISHED, RunStatus.DIVERGED) for s in self.status)
+
+    # -- changing things -------------------------------------------------------
+    def hold(self, run: int, held: bool) -> None:
+        """Pause (or resume) one run on its own; the others go on."""
+        self.held[run] = held
+        if self.status[run] in (RunStatus.RUNNING, RunStatus.HELD):
+            self.status[run] = RunStatus.HELD if held else RunStatus.RUNNING
+        self.say(f"run {run + 1} {'paused' if held else 'resumed'}")
+
+    def extend(self) -> bool:
+        """Finished runs get another budget of steps; False if none was finished."""
+        finished = [k for k in range(self.count) if self.status[k] == RunStatus.FINISHED]
+        for k in finished:
+            self.budget_end[k] = self.steps[k] + self.settings.steps
+            self.status[k] = RunStatus.HELD if self.held[k] else RunStatus.RUNNING
+        if finished:
+            self.say(f"another {self.settings.steps} steps")
+        return bool(finished)
+
+    def set_learning_rate(self, run: int, learning_rate: float, how: str = "set") -> None:
+        old = self.learning_rates[run]
+        self.learning_rates[run] = learning_rate
+        self.trainer.set_learning_rate(run, learning_rate)
+        self.say(f"run {run + 1}: lr {how} {fmt(old)} -> {fmt(learning_rate)}")
+        if self.status[run] == RunStatus.DIVERGED:
+            w, b = self.trainer.weights()
+            if math.isfinite(w[run]) and math.isfinite(b[run]):
+                # Judge growth from here, so the lower lr gets its chance to recover.
+                self.trainer.unfreeze(run)
+                self._armed[run] = False
+                self.status[run] = RunStatus.HELD if self.held[run] else RunStatus.RUNNING
+                self.budget_end[run] = max(self.budget_end[run], self.steps[run] + self.settings.steps)
+
+    def set_optimizer(self, run: int, optimizer: str) -> None:
+        old = self.optimizers[run]
+        self.optimizers[run] = optimizer
+        self.trainer.set_optimizer(run, optimizer)
+        self.say(f"run {run + 1}: optimizer {old} -> {optimizer} (its state starts afresh)")
+
+    def reset(self) -> None:
+        """Every run back to the same initial weights, with fresh optimizer state."""
+        s = self.settings
+        self.trainer.reset(s.init_w, s.init_b)
+        self._clear_lanes(range(self.count))
+        self.state = State.READY
+        self.say(f"all runs reset to w={fmt(s.init_w)} b={fmt(s.init_b)}")
+
+    # -- reading ------------------------------------------------------------
+    def lanes(self, with_curves: bool = True) -> tuple[Lane, ...]:
+        w, b = self.trainer.weights()
+        losses = self.trainer.current_loss()
+        out = []
+        for k in range(self.count):
+            loss = self.last_loss[k] if self.status[k] == RunStatus.DIVERGED else float(losses[k])
+            out.append(Lane(k, self.learning_rates[k], self.optimizers[k], self.status[k],
+                            self.steps[k], float(w[k]), float(b[k]), loss, self.reached_at[k],
+                            self.diverged_at[k],
+                            self.histories[k].view() if with_curves else None))
+        return tuple(out)
+
+    def snapshot(self, steps_per_second: float = 0.0, with_data: bool = True) -> CompareSnapshot:
+        _, events = self.drain()
+        return CompareSnapshot(
+            state=self.state, lanes=self.lanes(), settings=self.settings, theory=self.theory,
+            moments=self.moments, x=self.dataset.x if with_data else None,
+            y=self.dataset.y if with_data else None, device=self.device.label,
+            steps_per_second=steps_per_second, events=tuple(events))
