@@ -64,14 +64,29 @@ def build_parser() -> argparse.ArgumentParser:
     _add_options(parser)
     parser.add_argument("--fps", type=float, default=15.0, help="plot redraws per second at most "
                         "(lower it on slow links; default %(default)s)")
-    commands = parser.add_subparsers(dest="command", metavar="{run}")
+    commands = parser.add_subparsers(dest="command", metavar="{run,replay}")
     run = commands.add_parser("run", help="train without the UI and print the step log",
                               description="Train without the UI and print the step log.")
     _add_options(run, defaults=False)
     run.add_argument("--format", choices=("table", "csv", "jsonl"), default="table",
                      help="how to print the log (default %(default)s)")
     run.error = parser.error  # type: ignore[method-assign]
+    _add_replay(commands)
     return parser
+
+
+def _add_replay(commands) -> None:
+    replay = commands.add_parser(
+        "replay", help="play a VHS tape against the app headless, writing SVG frames",
+        description="Play a VHS .tape against the app headless (Textual's Pilot); "
+        "exit 1 if the screen never shows what a Wait expects.")
+    replay.add_argument("tape", metavar="FILE.tape")
+    replay.add_argument("--svg-dir", metavar="DIR", help="write an SVG after every Sleep here "
+                        "(Screenshot commands write theirs here too)")
+    replay.add_argument("--size", metavar="COLSxROWS",
+                        help="terminal size; default: from the tape's Set Width/Height/FontSize")
+    replay.add_argument("--sleep-cap", type=float, default=2.0, metavar="SECONDS",
+                        help="longest Sleep honoured (default %(default)s)")
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -86,6 +101,10 @@ def main(argv: list[str] | None = None) -> int:
         settings = settings_from(args)
     except SettingError as error:
         parser.error(str(error))
+    if args.command == "replay":
+        from lrtui.replay import run_replay
+
+        return run_replay(args.tape, args.svg_dir, args.size, args.sleep_cap)
     if args.command == "run":
         from lrtui.engine.data import DataError
         from lrtui.headless import run_headless
