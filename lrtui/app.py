@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Iterable
 
 from textual import on
@@ -15,7 +17,7 @@ from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
 from lrtui.config import Settings
-from lrtui.controller import Controller
+from lrtui.controller import Controller, reopen_run
 from lrtui.engine.run import Snapshot, State
 from lrtui.themes import DEFAULT_THEME, load_themes, theme_from_file
 from lrtui.widgets.fit_plot import FitPlot
@@ -52,16 +54,22 @@ class LrApp(App):
         Binding("y", "toggle_log", "log/lin", show=False),
         Binding("question_mark", "help", "help", key_display="?"),
         Binding("f8", "screenshot", "SVG", show=False),
+        Binding("e", "save_run", "save run", show=False),
+        Binding("E", "export_csv", "steps to CSV", show=False),
         Binding("q", "quit", "quit"),
         Binding("ctrl+c", "quit", "quit", show=False, priority=True),
     ]
 
-    def __init__(self, settings: Settings, fps: float = 15.0, load_engine=None):
+    def __init__(self, settings: Settings, fps: float = 15.0, load_engine=None, run_file=None):
         super().__init__()
+        dataset = None
+        if run_file is not None:  # a saved run (engine.runfile.RunFile), reopened where it stopped
+            settings, dataset = run_file.settings, run_file.dataset()
+            load_engine = reopen_run(run_file)
         self.settings = settings
         self.snapshot: Snapshot | None = None
         self.controller = Controller(settings, self.post_message_from_worker, fps=fps,
-                                     load_engine=load_engine)
+                                     load_engine=load_engine, dataset=dataset)
         self._worker: Worker | None = None
         self._register_themes(settings.theme)
 
@@ -148,6 +156,17 @@ class LrApp(App):
         """Save what the terminal shows as an SVG in the current folder."""
         path = self.save_screenshot(path=".")
         self.notify(f"saved {path}", title="screenshot")
+
+    def action_save_run(self) -> None:
+        """Save the run to a file in the current folder; `lrtui --load FILE` reopens it."""
+        path = Path.cwd() / time.strftime("lrtui-run-%Y%m%d-%H%M%S.json")
+        self.controller.send("save", str(path))
+        self.notify(f"saving the run to {path.name}", title="run file")
+
+    def action_export_csv(self) -> None:
+        path = Path.cwd() / time.strftime("lrtui-steps-%Y%m%d-%H%M%S.csv")
+        self.controller.send("export_csv", str(path))
+        self.notify(f"saving the step history to {path.name}", title="CSV")
 
     async def action_quit(self) -> None:
         self.controller.shutdown()

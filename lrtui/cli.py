@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from lrtui import __version__
 from lrtui.config import PARSERS, SPEEDS, Settings, SettingError, check
@@ -55,6 +56,8 @@ def _add_options(parser: argparse.ArgumentParser, defaults: bool = True) -> None
                         help="fit the x,y columns of a CSV file instead of generated points")
     parser.add_argument("--theme", default=default("theme"),
                         help="a theme name (see themes/) or a theme file (default %(default)s)")
+    parser.add_argument("--config", metavar="FILE.toml", default=None if defaults else argparse.SUPPRESS,
+                        help="take the options from a TOML file; flags given here override it")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -64,12 +67,16 @@ def build_parser() -> argparse.ArgumentParser:
     _add_options(parser)
     parser.add_argument("--fps", type=float, default=15.0, help="plot redraws per second at most "
                         "(lower it on slow links; default %(default)s)")
+    parser.add_argument("--load", metavar="RUN.json", help="reopen a saved run (key e saves one), "
+                        "paused at its last step; its settings replace the options")
     commands = parser.add_subparsers(dest="command", metavar="{run,replay}")
     run = commands.add_parser("run", help="train without the UI and print the step log",
                               description="Train without the UI and print the step log.")
     _add_options(run, defaults=False)
     run.add_argument("--format", choices=("table", "csv", "jsonl"), default="table",
                      help="how to print the log (default %(default)s)")
+    run.add_argument("--save", metavar="RUN.json",
+                     help="save the run at the end; `lrtui --load RUN.json` reopens it")
     run.error = parser.error  # type: ignore[method-assign]
     _add_replay(commands)
     return parser
@@ -97,6 +104,14 @@ def settings_from(args: argparse.Namespace) -> Settings:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.config:
+        from lrtui.config_file import read_config
+
+        try:
+            parser.set_defaults(**read_config(args.config))
+        except SettingError as error:
+            parser.error(str(error))
+        args = parser.parse_args(argv)  # the file's values are now defaults: flags win
     try:
         settings = settings_from(args)
     except SettingError as error:
@@ -110,8 +125,15 @@ def main(argv: list[str] | None = None) -> int:
         from lrtui.headless import run_headless
         from lrtui.tfload import TensorFlowMissing
 
+        save = getattr(args, "save", None)
+        if save and not Path(save).resolve().parent.is_dir():
+            parser.error(f"--save: no folder {Path(save).parent} to save {Path(save).name} in")
         try:
-            return run_headless(settings, args.format)
+            return run_headless(settings, args.format, save=save)
+        except OSError as error:
+            print(f"lrtui: error: cannot save the run to {save}: {error.strerror or error}",
+                  file=sys.stderr)
+            return 2
         except (DataError, TensorFlowMissing) as error:
             print(f"lrtui: error: {error}", file=sys.stderr)
             return 2
@@ -119,6 +141,16 @@ def main(argv: list[str] | None = None) -> int:
             return 130
     if args.fps <= 0 or args.fps > 120:
         parser.error("--fps: use a number from 0.5 to 120")
+    run_file = None
+    if args.load:
+        from lrtui.engine.runfile import RunFileError, read_run_file
+
+        try:
+            run_file = read_run_file(args.load)
+            run_file.dataset()  # a changed or missing data set is refused here, before the UI
+        except (RunFileError, ValueError) as error:
+            print(f"lrtui: error: {error}", file=sys.stderr)
+            return 2
     from lrtui.screen import run_app
 
-    return run_app(settings, fps=args.fps)
+    return run_app(settings, fps=args.fps, run_file=run_file)

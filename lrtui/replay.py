@@ -263,7 +263,15 @@ async def replay_tape(tape: Tape, *, size: tuple[int, int] | None = None,
     launch = find_launch(tape, settings)
     size = size or terminal_size(tape.settings)
     replay = Replay(launch.settings, size)
-    app = LrApp(launch.settings, fps=launch.fps)
+    run_file = None
+    if launch.load:
+        from lrtui.engine.runfile import RunFileError, read_run_file
+
+        try:
+            run_file = read_run_file(launch.load)
+        except RunFileError as error:
+            raise ReplayError(f"the launch line's --load: {error}") from None
+    app = LrApp(launch.settings, fps=launch.fps, run_file=run_file)
     folder = Path(svg_dir) if svg_dir is not None else None
     if folder is not None:
         folder.mkdir(parents=True, exist_ok=True)
