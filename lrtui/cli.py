@@ -69,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "(lower it on slow links; default %(default)s)")
     parser.add_argument("--load", metavar="RUN.json", help="reopen a saved run (key e saves one), "
                         "paused at its last step; its settings replace the options")
-    commands = parser.add_subparsers(dest="command", metavar="{run,replay}")
+    commands = parser.add_subparsers(dest="command", metavar="{run,replay,serve}")
     run = commands.add_parser("run", help="train without the UI and print the step log",
                               description="Train without the UI and print the step log.")
     _add_options(run, defaults=False)
@@ -79,7 +79,20 @@ def build_parser() -> argparse.ArgumentParser:
                      help="save the run at the end; `lrtui --load RUN.json` reopens it")
     run.error = parser.error  # type: ignore[method-assign]
     _add_replay(commands)
+    serve = commands.add_parser(
+        "serve", help="serve the app to a web browser on 127.0.0.1 (no authentication)",
+        description="Serve the app through textual-serve on 127.0.0.1 only. It has no "
+        "authentication: from another machine, tunnel it with ssh -L PORT:127.0.0.1:PORT.")
+    _add_options(serve, defaults=False)
+    serve.add_argument("--port", type=_port, default=8000, help="default %(default)s")
+    serve.error = parser.error  # type: ignore[method-assign]
     return parser
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a port number (1 to 65535)")
+    return int(text)
 
 
 def _add_replay(commands) -> None:
@@ -116,6 +129,10 @@ def main(argv: list[str] | None = None) -> int:
         settings = settings_from(args)
     except SettingError as error:
         parser.error(str(error))
+    if args.command == "serve":
+        from lrtui.serve import serve
+
+        return serve(settings, args.port, fps=args.fps, load=args.load)
     if args.command == "replay":
         from lrtui.replay import run_replay
 
