@@ -53,9 +53,13 @@ class LrApp(App):
         Binding("n", "new_data", "new data"),
         Binding("y", "toggle_log", "log/lin", show=False),
         Binding("question_mark", "help", "help", key_display="?"),
-        Binding("f8", "screenshot", "SVG", show=False),
+        Binding("f8", "screenshot", "SVG screenshot", show=False),
         Binding("e", "save_run", "save run", show=False),
         Binding("E", "export_csv", "steps to CSV", show=False),
+        Binding("left_square_bracket", "loss_cursor(-1)", "loss cursor ←", show=False),
+        Binding("right_square_bracket", "loss_cursor(1)", "loss cursor →", show=False),
+        Binding("left_curly_bracket", "loss_cursor(0, -1)", "loss cursor ←←", show=False),
+        Binding("right_curly_bracket", "loss_cursor(0, 1)", "loss cursor →→", show=False),
         Binding("q", "quit", "quit"),
         Binding("ctrl+c", "quit", "quit", show=False, priority=True),
     ]
@@ -147,6 +151,9 @@ class LrApp(App):
     def action_toggle_log(self) -> None:
         plot = self.query_one(LossPlot)
         plot.log_scale = not plot.log_scale
+
+    def action_loss_cursor(self, buckets: int, tenths: int = 0) -> None:
+        self.query_one(LossPlot).move_cursor(buckets, tenths)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
