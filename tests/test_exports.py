@@ -40,37 +40,37 @@ async def test_loss_cursor_reads_the_exact_step_and_loss():
         plot = app.query_one(LossPlot)
         curve = app.snapshot.curve
         assert curve.span == 1 and len(curve.step) == 100
-        assert plot.cursor_reading() is None
+        assert plot.cursor.reading(plot._curve) is None
         await pilot.press("right_square_bracket")  # shows it, at the last step
-        assert plot.cursor_step == 99
+        assert plot.cursor.step == 99
         await pilot.press("left_square_bracket", "left_square_bracket", "left_square_bracket")
-        assert plot.cursor_step == 96
+        assert plot.cursor.step == 96
         reading = f"step 96: loss {float(curve.last[96]):.4g}"
-        assert plot.cursor_reading() == reading
+        assert plot.cursor.reading(plot._curve) == reading
         await pilot.pause()
         assert reading in screen_text(app)
         await pilot.press("left_curly_bracket")  # a tenth of the run back
-        assert plot.cursor_step == 87
+        assert plot.cursor.step == 87
         for _ in range(12):
             await pilot.press("left_curly_bracket")
-        assert plot.cursor_step == 0  # stops at the first step
-        assert plot.cursor_reading() == f"step 0: loss {float(curve.last[0]):.4g}"
+        assert plot.cursor.step == 0  # stops at the first step
+        assert plot.cursor.reading(plot._curve) == f"step 0: loss {float(curve.last[0]):.4g}"
 
         # The mouse: the pointer's column in the plot area picks the step.
-        left, right = plot._frame_columns
+        left, right = plot.cursor.frame
         inset = plot.content_region.x - plot.region.x  # the pane's border
         middle = plot.content_region.height // 2
         await pilot.hover(LossPlot, offset=(right + inset, middle))
-        assert plot.cursor_step == 99
+        assert plot.cursor.step == 99
         await pilot.hover(LossPlot, offset=(left + inset, middle))
-        assert plot.cursor_step == 0
+        assert plot.cursor.step == 0
 
         # A reset empties the curve: the cursor goes with it.
         await pilot.press("r")
         await wait_for(pilot, lambda: app.snapshot.state == State.READY and app.snapshot.step == 0,
                        what="the reset")
         await pilot.pause()
-        assert plot.cursor_step is None
+        assert plot.cursor.step is None
 
 
 async def test_palette_offers_the_exports_and_f8_writes_an_svg(tmp_path, monkeypatch):
@@ -97,5 +97,5 @@ async def test_a_run_that_reaches_the_least_squares_loss_still_draws():
         assert float(curve.low.min()) <= app.snapshot.theory.ols_loss <= float(curve.high.max())
         await pilot.press("right_square_bracket")
         await pilot.pause()
-        assert plot.cursor_reading().startswith("steps 2,998-2,999: loss ")
-        assert plot.cursor_reading() in screen_text(app)
+        assert plot.cursor.reading(plot._curve).startswith("steps 2,998-2,999: loss ")
+        assert plot.cursor.reading(plot._curve) in screen_text(app)
