@@ -20,6 +20,9 @@ HELP = """\
 | `r` | reset to the same initial weights and data |
 | `n` | new data (the next seed) |
 | `y` | loss axis: log / linear |
+| `[` `]` / `{` `}` | loss cursor: a step / a tenth of the run (or point with the mouse) |
+| `e` / `E` | save the run (`lrtui --load` reopens it) / the steps as CSV |
+| `f8` | SVG screenshot |
 | `tab` | move between fields |
 | `ctrl+p` | command palette: every action, and the themes |
 | `?` | this help |
