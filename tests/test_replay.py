@@ -27,7 +27,7 @@ def svg_text(path: Path) -> str:
 
 async def test_demo_tape_tells_the_lesson(tmp_path):
     replay = await replay_tape(load_tape(DEMO), svg_dir=tmp_path, sleep_cap=0.2)
-    assert replay.settings.learning_rate == 0.001 and replay.settings.speed == "300"
+    assert replay.settings.learning_rate == 0.001 and replay.settings.speed == "100"
     waits = [s for s in replay.scenes if s.command == "Wait"]
     assert [s.state for s in waits] == ["ready", "finished", "ready", "finished", "ready",
                                         "diverged", "finished"]
