@@ -24,6 +24,7 @@ How a tape maps onto the app:
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import shlex
@@ -139,12 +140,14 @@ def _split(line: str, command: Command) -> list[str]:
 def _launch_from(argv: list[str], index: int, command: Command) -> Launch:
     from lrtui.cli import build_parser, settings_from
 
-    parser = build_parser()
-    # argparse reports by exiting; collect the message instead.
-    parser.exit = lambda status=0, message=None: (_ for _ in ()).throw(  # type: ignore
-        ReplayError(f"line {command.line}: the launch line 'lrtui {' '.join(argv)}': "
-                    f"{(message or 'exits').strip()}"))
-    args = parser.parse_args(argv)
+    # argparse reports a bad option by printing it and exiting: keep the message instead.
+    printed = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(printed), contextlib.redirect_stdout(printed):
+            args = build_parser().parse_args(argv)
+    except SystemExit:
+        raise ReplayError(f"line {command.line}: the launch line 'lrtui {' '.join(argv)}': "
+                          f"{printed.getvalue().strip() or 'exits'}") from None
     if args.command is not None:
         raise ReplayError(f"line {command.line}: replay drives the app, not 'lrtui {args.command}'")
     try:
