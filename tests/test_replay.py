@@ -101,3 +101,16 @@ def test_cli_errors(capsys, tmp_path):
     assert f"{bad}:2:" in capsys.readouterr().err
     assert main(["replay", str(DEMO), "--size", "9x9"]) == 2
     assert "use 40x12 to 1000x500" in capsys.readouterr().err
+
+
+def test_demo_tape_uses_what_a_vhs_demo_needs():
+    tape = load_tape(DEMO)
+    names = {c.name for c in tape}
+    assert {"Output", "Require", "Set", "Env", "Hide", "Show", "Type", "Enter", "Space", "Sleep",
+            "Wait", "Screenshot"} <= names
+    assert {"Width", "Height", "FontSize", "Theme", "TypingSpeed"} <= set(tape.settings)
+    env = [c for c in tape if c.name == "Env"]
+    assert [(c.variable, c.text) for c in env] == [("COLORTERM", "truecolor")]
+    # The launch happens while hidden, so the GIF opens on the app, not on a shell prompt.
+    hide, show = [i for i, c in enumerate(tape.commands) if c.name in ("Hide", "Show")]
+    assert hide < find_launch(tape).index <= show
