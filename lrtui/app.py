@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Iterable
 
 from textual import on
@@ -16,7 +18,7 @@ from textual.worker import Worker, WorkerState
 
 from lrtui import stats
 from lrtui.config import Settings
-from lrtui.controller import Controller
+from lrtui.controller import Controller, reopen_run
 from lrtui.engine.run import Snapshot, State
 from lrtui.themes import DEFAULT_THEME, load_themes, theme_from_file
 from lrtui.widgets.compare_screen import CompareScreen, default_learning_rates
@@ -57,17 +59,28 @@ class LrApp(App):
         Binding("g", "landscape", "landscape"),
         Binding("c", "compare", "compare"),
         Binding("question_mark", "help", "help", key_display="?"),
-        Binding("f8", "screenshot", "SVG", show=False),
+        Binding("f8", "screenshot", "SVG screenshot", show=False),
+        Binding("e", "save_run", "save run", show=False),
+        Binding("E", "export_csv", "steps to CSV", show=False),
+        Binding("left_square_bracket", "loss_cursor(-1)", "loss cursor ←", show=False),
+        Binding("right_square_bracket", "loss_cursor(1)", "loss cursor →", show=False),
+        Binding("left_curly_bracket", "loss_cursor(0, -1)", "loss cursor ←←", show=False),
+        Binding("right_curly_bracket", "loss_cursor(0, 1)", "loss cursor →→", show=False),
         Binding("q", "quit", "quit"),
         Binding("ctrl+c", "quit", "quit", show=False, priority=True),
     ]
 
-    def __init__(self, settings: Settings, fps: float = 15.0, load_engine=None):
+    def __init__(self, settings: Settings, fps: float = 15.0, load_engine=None, run_file=None):
         super().__init__()
+        dataset = None
+        if run_file is not None:  # a saved run (engine.runfile.RunFile), reopened where it stopped
+            settings, dataset = run_file.settings, run_file.dataset()
+            load_engine = reopen_run(run_file)
         self.settings = settings
         self.snapshot: Snapshot | None = None
         self.controller = Controller(settings, self.post_message_from_worker, fps=fps,
-                                     load_engine=load_engine, acknowledge=True)
+                                     load_engine=load_engine, dataset=dataset,
+                                     acknowledge=True)
         self._worker: Worker | None = None
         self._register_themes(settings.theme)
 
@@ -182,6 +195,9 @@ class LrApp(App):
         self.push_screen(CompareScreen(self.settings, rates, ["gd"] * len(rates),
                                        fps=1.0 / self.controller.frame_interval))
 
+    def action_loss_cursor(self, buckets: int, tenths: int = 0) -> None:
+        self.query_one(LossPlot).move_cursor(buckets, tenths)
+
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
@@ -190,6 +206,17 @@ class LrApp(App):
         """Save what the terminal shows as an SVG in the current folder."""
         path = self.save_screenshot(path=".")
         self.notify(f"saved {path}", title="screenshot")
+
+    def action_save_run(self) -> None:
+        """Save the run to a file in the current folder; `lrtui --load FILE` reopens it."""
+        path = Path.cwd() / time.strftime("lrtui-run-%Y%m%d-%H%M%S.json")
+        self.controller.send("save", str(path))
+        self.notify(f"saving the run to {path.name}", title="run file")
+
+    def action_export_csv(self) -> None:
+        path = Path.cwd() / time.strftime("lrtui-steps-%Y%m%d-%H%M%S.csv")
+        self.controller.send("export_csv", str(path))
+        self.notify(f"saving the step history to {path.name}", title="CSV")
 
     async def action_quit(self) -> None:
         self.controller.shutdown()

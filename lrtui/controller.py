@@ -34,6 +34,7 @@ class Controller:
     def __init__(self, settings: Settings, publish: Callable[[Snapshot], None],
                  fps: float = 15.0,
                  load_engine: Callable[[Settings, Dataset], Run] | None = None,
+                 dataset: Dataset | None = None,
                  acknowledge: bool = False):
         self.settings = settings
         self.publish = publish
@@ -41,6 +42,7 @@ class Controller:
         self.stop = threading.Event()
         self.commands: queue.Queue = queue.Queue()
         self._load_engine = load_engine or load_run
+        self._dataset = dataset  # given when a run file brings its own points
         self.run: Run | None = None
         self._steps_per_second = 0.0
         self._chunk = 64
@@ -71,7 +73,7 @@ class Controller:
     # -- the thread body -------------------------------------------------------
     def __call__(self) -> None:
         try:
-            dataset = make_dataset(self.settings)
+            dataset = self._dataset or make_dataset(self.settings)
         except ValueError as error:  # a bad --data file
             self.publish(_waiting_snapshot(self.settings, None, State.ERROR, str(error)))
             return
@@ -190,6 +192,24 @@ class Controller:
     def _do_apply(self, run: Run, settings: Settings) -> None:
         self._apply_guarded(run, lambda: run.apply(settings))
 
+    def _do_save(self, run: Run, path: str) -> None:
+        from lrtui.engine.runfile import save_run
+
+        try:
+            save_run(run, path)
+        except OSError as error:
+            run.say(f"cannot save the run to {path}: {error.strerror or error}", "error")
+        else:
+            run.say(f"run saved to {path}")
+
+    def _do_export_csv(self, run: Run, path: str) -> None:
+        from lrtui.engine.export import export_csv
+
+        try:
+            run.say(export_csv(run, path))
+        except OSError as error:
+            run.say(f"cannot write {path}: {error.strerror or error}", "error")
+
     def _apply_guarded(self, run: Run, change: Callable[[], None]) -> None:
         try:
             change()
@@ -207,6 +227,13 @@ def load_run(settings: Settings, dataset: Dataset) -> Run:
     run = Run(settings, device, dataset)
     run.trainer.warm_up()
     return run
+
+
+def reopen_run(saved) -> Callable[[Settings, Dataset], Run]:
+    """A load_engine that builds the run as usual, then puts it where the run file left it."""
+    from lrtui.engine.runfile import restore
+
+    return lambda settings, dataset: restore(load_run(settings, dataset), saved)
 
 
 def _waiting_snapshot(settings: Settings, dataset: Dataset | None,

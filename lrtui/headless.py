@@ -85,7 +85,8 @@ def summarize(run: Run, diverged_at: int | None) -> dict:
     }
 
 
-def run_headless(settings: Settings, format: str = "table", out: TextIO | None = None) -> int:
+def run_headless(settings: Settings, format: str = "table", out: TextIO | None = None,
+                 save: str | None = None) -> int:
     """Train to the step budget (or divergence), printing every log-every steps."""
     out = out or sys.stdout
     dataset = make_dataset(settings)  # DataError goes to the caller before TensorFlow loads
@@ -108,5 +109,10 @@ def run_headless(settings: Settings, format: str = "table", out: TextIO | None =
             for event in events:
                 printer.event(event.text)
         printer.summary(summarize(run, diverged_at))
+        if save:
+            from lrtui.engine.runfile import save_run
+
+            save_run(run, save)
+            printer.event(f"run saved to {save}")
         out.flush()
     return 0

@@ -17,10 +17,10 @@ from lrtui.config import Settings
 from lrtui.tfload import log_path
 
 
-def run_app(settings: Settings, fps: float = 15.0, mouse: bool = True) -> int:
+def run_app(settings: Settings, fps: float = 15.0, mouse: bool = True, run_file=None) -> int:
     from lrtui.app import LrApp
 
-    app = LrApp(settings, fps=fps)
+    app = LrApp(settings, fps=fps, run_file=run_file)
     path = log_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     sys.stderr.flush()

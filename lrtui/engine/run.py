@@ -16,6 +16,7 @@ from lrtui.config import DATA_FIELDS, Settings
 from lrtui.engine.data import Dataset, generate, load_csv
 from lrtui.engine.device import DeviceChoice
 from lrtui.engine.history import CurveView, LogRow, LossHistory, log_rows, row_at
+from lrtui.engine.recording import Recording
 from lrtui.engine.theory import Theory, theory_of
 from lrtui.engine.records import StepBatch
 
@@ -93,6 +94,7 @@ class Run:
         self.trainer = Trainer(self.dataset, device.name, settings.learning_rate,
                                settings.init_w, settings.init_b)
         self.history = LossHistory()
+        self.recording = Recording()  # every step, for run files and CSV export
         self.data_version = 1
         self.state = State.READY
         self.budget_end = settings.steps
@@ -135,6 +137,7 @@ class Run:
             self._arm_divergence_limit()
         batch = self.trainer.run(count)
         self.history.add(batch)
+        self.recording.add(batch)
         every = self.settings.log_every
         self.pending_rows.extend(log_rows(batch, every))
         if len(batch):
@@ -198,6 +201,7 @@ class Run:
         s = self.settings
         self.trainer.reset(s.init_w, s.init_b)
         self.history.clear()
+        self.recording.clear()
         self.latest = None
         self.budget_end = s.steps
         self._limit_armed = False

@@ -22,6 +22,9 @@ HELP = """\
 | `y` | loss axis: log / linear |
 | `g` | the loss landscape with the run's path (`g` or `escape` back) |
 | `c` | compare mode: lr ÷100, as is, ×9 side by side (`1`-`6` select a run, `0` all, `o` optimizer) |
+| `[` `]` / `{` `}` | loss cursor: a step / a tenth of the run (or point with the mouse) |
+| `e` / `E` | save the run (`lrtui --load` reopens it) / the steps as CSV |
+| `f8` | SVG screenshot |
 | `tab` | move between fields |
 | `ctrl+p` | command palette: every action, and the themes |
 | `?` | this help |
