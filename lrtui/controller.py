@@ -56,18 +56,16 @@ class Controller:
 
     # -- the thread body -------------------------------------------------------
     def __call__(self) -> None:
-        try:
-            dataset = make_dataset(self.settings)
-        except ValueError as error:  # a bad --data file
-            self.publish(_waiting_snapshot(self.settings, None, State.ERROR, str(error)))
-            return
+        dataset, fallback = self._first_dataset()
         # The points are numpy's: show them while TensorFlow loads.
-        self.publish(_waiting_snapshot(self.settings, dataset))
+        self.publish(_waiting_snapshot(self.settings, dataset, message=fallback))
         try:
             self.run = self._load_engine(self.settings, dataset)
         except Exception as error:  # TensorFlow missing, a broken device
             self.publish(_waiting_snapshot(self.settings, dataset, State.ERROR, str(error)))
             return
+        if fallback:
+            self.run.say(fallback, "error")
         self._publish(force=True)
         while not self.stop.is_set():
             if self.running:
@@ -76,6 +74,14 @@ class Controller:
                 self._publish(force=not self.running)
             else:
                 self._handle(*self.commands.get())  # publishes what it changed
+
+    def _first_dataset(self) -> tuple[Dataset, str]:
+        """The run's data; a bad --data file falls back to generated points, with a notice."""
+        try:
+            return make_dataset(self.settings), ""
+        except ValueError as error:
+            self.settings = self.settings.with_(data=None)
+            return make_dataset(self.settings), f"{error}: using generated data instead"
 
     def _train_one_tick(self) -> None:
         run = self.run
