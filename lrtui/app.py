@@ -24,6 +24,7 @@ from lrtui.widgets.hyperparams import HyperParams
 from lrtui.widgets.loss_plot import LossPlot
 from lrtui.widgets.status_line import StatusLine
 from lrtui.widgets.step_log import StepLog
+from lrtui.widgets.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmall
 
 
 @dataclass
@@ -38,8 +39,10 @@ class LrApp(App):
     TITLE = "lrtui"
     # Nothing starts focused: space, s, + and - must reach the app, not a field.
     AUTO_FOCUS = None
-    # Below 110 columns the plots stack instead of standing side by side.
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    # Below 110 columns the plots stack instead of standing side by side;
+    # below the minimum size a message replaces the panes (see widgets/too_small.py).
+    HORIZONTAL_BREAKPOINTS = [(0, "-tiny"), (MIN_WIDTH, "-narrow"), (110, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (MIN_HEIGHT, "-tall")]
     BINDINGS = [
         Binding("space", "toggle", "run/pause"),
         Binding("s", "step(1)", "step"),
@@ -79,6 +82,7 @@ class LrApp(App):
                 yield StepLog(id="steplog")
         yield StatusLine(id="status")
         yield Footer()
+        yield TooSmall(id="too-small")
 
     def on_mount(self) -> None:
         for problem in self._theme_problems:

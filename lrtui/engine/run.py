@@ -64,6 +64,7 @@ class Snapshot:
     rows: tuple[LogRow, ...] = ()
     events: tuple[Event, ...] = ()
     message: str = ""
+    device_note: str = ""  # why the device differs from the one asked for, if it does
 
 
 def make_dataset(settings: Settings) -> Dataset:
@@ -266,5 +267,5 @@ class Run:
             curve=self.history.view(),
             x=self.dataset.x if with_data else None, y=self.dataset.y if with_data else None,
             data_version=self.data_version, data_source=self.dataset.source,
-            rows=rows, events=events, message=message,
+            rows=rows, events=events, message=message, device_note=self.device.note,
         )

@@ -26,7 +26,9 @@ class StatusLine(Static):
         parts = [state, f"step {snap.step:,}/{snap.budget_end:,}", f"loss {fmt(snap.loss)}"]
         if snap.state == State.RUNNING:
             parts.append(f"{snap.steps_per_second:,.0f} steps/s")
-        parts.append(f"device {snap.device}")
+        # A fallback (e.g. --device gpu on a box without one) stays in view, not just in the log.
+        note = f" [$warning]({snap.device_note.split(':')[0]})[/]" if snap.device_note else ""
+        parts.append(f"device {snap.device}{note}")
         lr = f"lr {fmt(snap.learning_rate)}"
         if snap.theory is not None:
             ratio = snap.learning_rate / snap.theory.lr_max
