@@ -22,6 +22,7 @@ from lrtui.widgets.fit_plot import FitPlot
 from lrtui.widgets.help_screen import HelpScreen
 from lrtui.widgets.hyperparams import HyperParams
 from lrtui.widgets.loss_plot import LossPlot
+from lrtui.widgets.palette import SafeCommandPalette
 from lrtui.widgets.status_line import StatusLine
 from lrtui.widgets.step_log import StepLog
 from lrtui.widgets.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmall
@@ -153,6 +154,10 @@ class LrApp(App):
         path = self.save_screenshot(path=".")
         self.notify(f"saved {path}", title="screenshot")
 
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not SafeCommandPalette.is_open(self):
+            self.push_screen(SafeCommandPalette(id="--command-palette"))
+
     async def action_quit(self) -> None:
         self.controller.shutdown()
         self.exit()
@@ -194,5 +199,5 @@ class LrApp(App):
 
     def loading_thread_alive(self) -> bool:
         """True if the worker is still inside TensorFlow's import (it cannot be interrupted)."""
-        return self.controller.run is None and self._worker is not None and \
-            self._worker.state == WorkerState.RUNNING
+        # Not the worker's state: quitting marks it cancelled while the thread still imports.
+        return self.controller.loading

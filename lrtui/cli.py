@@ -100,6 +100,6 @@ def main(argv: list[str] | None = None) -> int:
             return 130
     if args.fps <= 0 or args.fps > 120:
         parser.error("--fps: use a number from 0.5 to 120")
-    from lrtui.screen import run_app
+    from lrtui.screen import exit_now, run_app
 
-    return run_app(settings, fps=args.fps)
+    exit_now(run_app(settings, fps=args.fps))

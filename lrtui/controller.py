@@ -41,6 +41,7 @@ class Controller:
         self._chunk = 64
         self._last_publish = 0.0
         self._data_sent = 0
+        self.loading = False
 
     @property
     def running(self) -> bool:
@@ -59,11 +60,14 @@ class Controller:
         dataset, fallback = self._first_dataset()
         # The points are numpy's: show them while TensorFlow loads.
         self.publish(_waiting_snapshot(self.settings, dataset, message=fallback))
+        self.loading = True  # inside TensorFlow's import: nothing can interrupt this thread
         try:
             self.run = self._load_engine(self.settings, dataset)
         except Exception as error:  # TensorFlow missing, a broken device
             self.publish(_waiting_snapshot(self.settings, dataset, State.ERROR, str(error)))
             return
+        finally:
+            self.loading = False
         if fallback:
             self.run.say(fallback, "error")
         self._publish(force=True)
