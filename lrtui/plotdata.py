@@ -102,5 +102,5 @@ def clip_segment(x0, y0, x1, y1, box) -> tuple[float, float, float, float] | Non
 
 
 def axis_value(value: float, log: bool) -> float:
-    """plotext takes limits and reference lines of a log axis as log10 of the value."""
+    """plotext takes the limits of a log axis as log10 of the value (a reference line as is)."""
     return math.log10(max(value, TINY)) if log else value

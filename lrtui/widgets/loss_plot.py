@@ -63,5 +63,6 @@ class LossPlot(PlotextPlot):
         if self._ols_loss is not None and (self._ols_loss > 0 or not self.log_scale):
             low, high = float(losses.min()), float(losses.max())
             if low <= self._ols_loss <= high:
-                plt.hline(axis_value(self._ols_loss, log), plot_color(theme, "true-line", "success"))
+                # Unlike limits, plotext takes a reference line's value as is and logs it itself.
+                plt.hline(self._ols_loss, plot_color(theme, "true-line", "success"))
         plt.title(f"loss {fmt(float(curve.last[-1]))}, step {last:,}")
