@@ -99,6 +99,8 @@ class LrApp(App):
         snap = message.snapshot
         self.snapshot = snap
         self.settings = snap.settings
+        if not self.query(HyperParams):
+            return  # a frame that arrives while the app shuts down: the panes are gone
         self.query_one(HyperParams).show(snap.settings, snap.theory)
         self.query_one(StatusLine).show(snap)
         if snap.x is not None:

@@ -19,6 +19,7 @@ import os
 import random
 import sys
 import time
+import unicodedata
 from pathlib import Path
 
 from lrtui.config import Settings
@@ -41,6 +42,35 @@ def rss_mb() -> float:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def send_keys(app, *keys: str) -> None:
+    """Queue key presses as the terminal driver would, without waiting for the app.
+
+    Pilot.press waits until the app is idle after every key, and an app
+    training at full speed is never idle for long.
+    """
+    from textual import events
+    from textual.keys import _get_unicode_name_from_key
+
+    for key in keys:
+        try:
+            char = unicodedata.lookup(_get_unicode_name_from_key(key))
+        except KeyError:
+            char = key if len(key) == 1 else None
+        event = events.Key(key, char)
+        event.set_sender(app)
+        app._driver.send_message(event)
+
+
+def resize(app, width: int, height: int) -> None:
+    """What a terminal's SIGWINCH does (as Pilot.resize_terminal, without its wait)."""
+    from textual.events import Resize
+    from textual.geometry import Size
+
+    size = Size(width, height)
+    app._driver._size = size
+    app.post_message(Resize(size, size))
+
+
 async def soak(minutes: float, seed: int = 0) -> dict:
     from lrtui.app import LrApp
 
@@ -59,7 +89,7 @@ async def soak(minutes: float, seed: int = 0) -> dict:
         end = started + minutes * 60
         next_sample = next_lr = next_resize = started
         last_step, seen = 0, set()
-        await pilot.press("space")
+        send_keys(app, "space")
         while time.monotonic() < end:
             now = time.monotonic()
             snap = app.snapshot
@@ -69,19 +99,20 @@ async def soak(minutes: float, seed: int = 0) -> dict:
             if snap.state in (State.FINISHED, State.DIVERGED, State.PAUSED, State.READY):
                 report["divergences"] += snap.state == State.DIVERGED
                 if snap.state == State.DIVERGED:
-                    await pilot.press("minus", "minus", "minus")
-                await pilot.press("space")
+                    send_keys(app, "minus", "minus", "minus")
+                send_keys(app, "space")
                 report["restarts"] += 1
             if now >= next_lr:
-                key = rng.choice(["plus", "minus", "minus", "typed"])
+                key = rng.choice(["plus", "minus", "typed"])
                 if key == "typed":
-                    await pilot.press("l", *f"{rng.choice([0.001, 0.01, 0.1, 0.5, 0.9, 2.0])}", "enter")
+                    lr = str(rng.choice([0.001, 0.01, 0.1, 0.5, 0.9, 2.0]))
+                    send_keys(app, "l", *[c if c != "." else "full_stop" for c in lr], "enter")
                 else:
-                    await pilot.press(key)
+                    send_keys(app, key)
                 report["lr_changes"] += 1
                 next_lr = now + LR_SECONDS
             if now >= next_resize:
-                await pilot.resize_terminal(rng.randint(40, 250), rng.randint(12, 80))
+                resize(app, rng.randint(40, 250), rng.randint(12, 80))
                 report["resizes"] += 1
                 next_resize = now + RESIZE_SECONDS
             if now >= next_sample:
@@ -99,7 +130,7 @@ async def soak(minutes: float, seed: int = 0) -> dict:
                         and "diverged" not in notice.message:
                     report["errors"].append(f"notice: {notice.message}")
                 seen.add(notice.identity)
-            await pilot.pause(0.1)
+            await asyncio.sleep(0.1)  # the app's loop runs meanwhile; a tool, not a test
         report["seconds"] = round(time.monotonic() - started, 1)
     if app._exception is not None and not any("exception" in e for e in report["errors"]):
         report["errors"].append(f"exception: {app._exception!r}")

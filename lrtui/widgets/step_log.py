@@ -9,6 +9,7 @@ from lrtui.engine.history import LogRow
 from lrtui.engine.run import Event, fmt
 
 HEADER = f"{'step':>8} {'loss':>10} {'w':>9} {'b':>9} {'dw':>9} {'db':>9} {'lr':>8}"
+MAX_ROWS_PER_FRAME = 60
 STYLES = {"info": "italic", "warning": "bold yellow", "error": "bold red"}
 
 
@@ -23,6 +24,14 @@ class StepLog(RichLog):
         self.write(Text(HEADER, style="bold"))
 
     def add(self, rows: tuple[LogRow, ...], events: tuple[Event, ...]) -> None:
+        # At full speed a frame can bring thousands of rows (100,000 steps/s, log
+        # every 20): writing them all froze the UI. Older ones would scroll past
+        # unseen within the frame anyway, so the newest are kept and the gap said.
+        skipped = len(rows) - MAX_ROWS_PER_FRAME
+        if skipped > 0:
+            self.write(Text(f"{'…':>8} {skipped:,} rows not shown (raise log every to see them)",
+                            style="dim"))
+            rows = rows[-MAX_ROWS_PER_FRAME:]
         # Rows and events interleave by step; at the same step the row comes first.
         items = [(r.step, 0, r) for r in rows] + [(e.step, 1, e) for e in events]
         for _, _, item in sorted(items, key=lambda t: (t[0], t[1])):
