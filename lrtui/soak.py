@@ -106,7 +106,11 @@ async def soak(minutes: float, seed: int = 0) -> dict:
                 key = rng.choice(["plus", "minus", "typed"])
                 if key == "typed":
                     lr = str(rng.choice([0.001, 0.01, 0.1, 0.5, 0.9, 2.0]))
-                    send_keys(app, "l", *[c if c != "." else "full_stop" for c in lr], "enter")
+                    # Keys queued in the same burst as l still go to the app, not the
+                    # field (Textual moves the focus after them): let l land first.
+                    send_keys(app, "l")
+                    await asyncio.sleep(0.3)
+                    send_keys(app, *[c if c != "." else "full_stop" for c in lr], "enter")
                 else:
                     send_keys(app, key)
                 report["lr_changes"] += 1

@@ -112,7 +112,7 @@ class Monkey:
         await self.hammer(keys)
         return len(keys)
 
-    async def _type(self) -> None:
+    async def _type(self) -> int:
         field = self.rng.choice([f for f, _ in FIELDS])
         text = self.rng.choice(GOOD[field] if self.rng.random() < 0.6 else BAD)
         end = self.rng.choice(["enter", "enter", "escape", "tab"])
@@ -136,7 +136,7 @@ class Monkey:
         self.history.append(f"resize {size}")
         await self.pilot.resize_terminal(*size)
 
-    async def _screen(self) -> None:
+    async def _screen(self) -> int:
         """Open a screen (help, command palette), press a few keys in it, close it."""
         opener = self.rng.choice(["question_mark", "ctrl+p"])
         inside = [self.rng.choice(self.keys + ["down", "up", "a"]) for _ in range(self.rng.randint(0, 3))]
