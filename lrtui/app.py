@@ -27,8 +27,10 @@ from lrtui.widgets.help_screen import HelpScreen
 from lrtui.widgets.hyperparams import HyperParams
 from lrtui.widgets.landscape_screen import LandscapeScreen
 from lrtui.widgets.loss_plot import LossPlot
+from lrtui.widgets.palette import SafeCommandPalette
 from lrtui.widgets.status_line import StatusLine
 from lrtui.widgets.step_log import StepLog
+from lrtui.widgets.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmall
 
 
 @dataclass
@@ -43,9 +45,10 @@ class LrApp(App):
     TITLE = "lrtui"
     # Nothing starts focused: space, s, + and - must reach the app, not a field.
     AUTO_FOCUS = None
-    # Narrow terminals get a narrower settings pane, short ones a shorter log.
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
-    VERTICAL_BREAKPOINTS = [(0, "-short"), (34, "-tall")]
+    # Narrow terminals get a narrower settings pane, short ones a shorter log;
+    # below the minimum size a message replaces the panes (see widgets/too_small.py).
+    HORIZONTAL_BREAKPOINTS = [(0, "-tiny"), (MIN_WIDTH, "-narrow"), (110, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-tiny-height"), (MIN_HEIGHT, "-short"), (34, "-tall")]
     BINDINGS = [
         Binding("space", "toggle", "run/pause"),
         Binding("s", "step(1)", "step"),
@@ -98,10 +101,12 @@ class LrApp(App):
                 yield StepLog(id="steplog")
         yield StatusLine(id="status")
         yield Footer()
+        yield TooSmall(id="too-small")
 
     def on_mount(self) -> None:
         for problem in self._theme_problems:
-            self.notify(problem, title="theme not loaded", severity="warning", timeout=8)
+            self.notify(problem, markup=False, title="theme not loaded", severity="warning",
+                        timeout=8)
         # TensorFlow's import holds the interpreter for seconds: start it only
         # once the first frame is on screen, so the UI shows at once.
         self.call_after_refresh(self._start_training)
@@ -125,6 +130,8 @@ class LrApp(App):
         self.snapshot = snap
         stats.count("frames")
         self.settings = snap.settings
+        if not self.query(HyperParams):
+            return  # a frame that arrives while the app shuts down: the panes are gone
         self.query_one(HyperParams).show(snap.settings, snap.theory)
         self.query_one(StatusLine).show(snap)
         if snap.x is not None:
@@ -139,9 +146,10 @@ class LrApp(App):
             self.query_one(StepLog).add(snap.rows, snap.events, snap.rows_skipped)
         for event in snap.events:
             if event.kind == "error":
-                self.notify(event.text, severity="error", timeout=6)
+                self.notify(event.text, markup=False, severity="error", timeout=6)
         if snap.state == State.ERROR:
-            self.notify(snap.message, title="cannot train", severity="error", timeout=30)
+            self.notify(snap.message, markup=False, title="cannot train", severity="error",
+                        timeout=30)
         # A screen on top that shows the run (the landscape) gets every frame too.
         show = getattr(self.screen, "show_snapshot", None)
         if show is not None:
@@ -151,7 +159,7 @@ class LrApp(App):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
-            self.notify(f"the training worker stopped: {event.worker.error}", severity="error",
+            self.notify(f"the training worker stopped: {event.worker.error}", markup=False, severity="error",
                         timeout=30)
 
     # -- keys ----------------------------------------------------------------------
@@ -205,18 +213,22 @@ class LrApp(App):
     def action_screenshot(self) -> None:
         """Save what the terminal shows as an SVG in the current folder."""
         path = self.save_screenshot(path=".")
-        self.notify(f"saved {path}", title="screenshot")
+        self.notify(f"saved {path}", markup=False, title="screenshot")
 
     def action_save_run(self) -> None:
         """Save the run to a file in the current folder; `lrtui --load FILE` reopens it."""
         path = Path.cwd() / time.strftime("lrtui-run-%Y%m%d-%H%M%S.json")
         self.controller.send("save", str(path))
-        self.notify(f"saving the run to {path.name}", title="run file")
+        self.notify(f"saving the run to {path.name}", markup=False, title="run file")
 
     def action_export_csv(self) -> None:
         path = Path.cwd() / time.strftime("lrtui-steps-%Y%m%d-%H%M%S.csv")
         self.controller.send("export_csv", str(path))
-        self.notify(f"saving the step history to {path.name}", title="CSV")
+        self.notify(f"saving the step history to {path.name}", markup=False, title="CSV")
+
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not SafeCommandPalette.is_open(self):
+            self.push_screen(SafeCommandPalette(id="--command-palette"))
 
     async def action_quit(self) -> None:
         self.controller.shutdown()
@@ -259,5 +271,5 @@ class LrApp(App):
 
     def loading_thread_alive(self) -> bool:
         """True if the worker is still inside TensorFlow's import (it cannot be interrupted)."""
-        return self.controller.run is None and self._worker is not None and \
-            self._worker.state == WorkerState.RUNNING
+        # Not the worker's state: quitting marks it cancelled while the thread still imports.
+        return self.controller.loading

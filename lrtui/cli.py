@@ -182,6 +182,6 @@ def main(argv: list[str] | None = None) -> int:
         except (RunFileError, ValueError) as error:
             print(f"lrtui: error: {error}", file=sys.stderr)
             return 2
-    from lrtui.screen import run_app
+    from lrtui.screen import exit_now, run_app
 
-    return run_app(settings, fps=args.fps, mouse=not args.no_mouse, run_file=run_file)
+    exit_now(run_app(settings, fps=args.fps, mouse=not args.no_mouse, run_file=run_file))

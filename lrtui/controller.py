@@ -53,6 +53,7 @@ class Controller:
         self._acknowledge = acknowledge
         self._ui_busy = threading.Event()
         self._unsent = False
+        self.loading = False
 
     @property
     def running(self) -> bool:
@@ -72,18 +73,19 @@ class Controller:
 
     # -- the thread body -------------------------------------------------------
     def __call__(self) -> None:
-        try:
-            dataset = self._dataset or make_dataset(self.settings)
-        except ValueError as error:  # a bad --data file
-            self.publish(_waiting_snapshot(self.settings, None, State.ERROR, str(error)))
-            return
+        dataset, fallback = self._first_dataset()
         # The points are numpy's: show them while TensorFlow loads.
-        self.publish(_waiting_snapshot(self.settings, dataset))
+        self.publish(_waiting_snapshot(self.settings, dataset, message=fallback))
+        self.loading = True  # inside TensorFlow's import: nothing can interrupt this thread
         try:
             self.run = self._load_engine(self.settings, dataset)
         except Exception as error:  # TensorFlow missing, a broken device
             self.publish(_waiting_snapshot(self.settings, dataset, State.ERROR, str(error)))
             return
+        finally:
+            self.loading = False
+        if fallback:
+            self.run.say(fallback, "error")
         stats.mark("engine_ready")
         self._publish(force=True)
         while not self.stop.is_set():
@@ -99,6 +101,16 @@ class Controller:
                     self._publish(force=True)
                 else:
                     self._handle(*command)  # publishes what it changed
+
+    def _first_dataset(self) -> tuple[Dataset, str]:
+        """The run's data; a bad --data file falls back to generated points, with a notice."""
+        if self._dataset is not None:  # a reopened run file brings its own
+            return self._dataset, ""
+        try:
+            return make_dataset(self.settings), ""
+        except ValueError as error:
+            self.settings = self.settings.with_(data=None)
+            return make_dataset(self.settings), f"{error}: using generated data instead"
 
     def _train_one_tick(self) -> None:
         run = self.run

@@ -36,7 +36,8 @@ def limits(low: float, high: float, log: bool = False) -> tuple[float, float]:
     if not (math.isfinite(low) and math.isfinite(high)):
         low, high = (1.0, 10.0) if log else (0.0, 1.0)
     low, high = min(low, high), max(low, high)
-    low, high = max(-CLIP, low), min(CLIP, high)
+    # Both ends are clipped: one value beyond CLIP would otherwise turn the limits round.
+    low, high = (min(max(v, -CLIP), CLIP) for v in (low, high))
     if log:
         low, high = max(low, TINY), max(high, TINY)
         if high <= low * (1 + 1e-9):
@@ -92,7 +93,12 @@ def clip_segment(x0, y0, x1, y1, box) -> tuple[float, float, float, float] | Non
             t1 = min(t1, t)
         if t0 > t1:
             return None
-    return x0 + t0 * dx, y0 + t0 * dy, x0 + t1 * dx, y0 + t1 * dy
+    # With ends near 1e38, x0 + t·dx loses all precision: clamp what is inside by construction.
+    def inside(v, lo, hi):
+        return min(max(v, lo), hi)
+
+    return (inside(x0 + t0 * dx, xmin, xmax), inside(y0 + t0 * dy, ymin, ymax),
+            inside(x0 + t1 * dx, xmin, xmax), inside(y0 + t1 * dy, ymin, ymax))
 
 
 def limit_value(value: float, log: bool) -> float:

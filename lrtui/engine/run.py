@@ -66,6 +66,7 @@ class Snapshot:
     rows_skipped: int = 0  # logged steps left out of `rows` to keep the frame small
     events: tuple[Event, ...] = ()
     message: str = ""
+    device_note: str = ""  # why the device differs from the one asked for, if it does
 
 
 def make_dataset(settings: Settings) -> Dataset:
@@ -82,8 +83,16 @@ def fmt(value: float) -> str:
     return f"{value:.4g}"
 
 
+def usable_learning_rate(value: float) -> bool:
+    """Zero, negative, infinite or NaN: no gradient descent step can use it."""
+    return isinstance(value, (int, float)) and math.isfinite(value) and value > 0
+
+
 class Run:
     def __init__(self, settings: Settings, device: DeviceChoice, dataset: Dataset | None = None):
+        if not usable_learning_rate(settings.learning_rate):
+            raise ValueError(f"learning rate {fmt(settings.learning_rate)}: "
+                             "it must be a finite number above 0")
         self.settings = settings
         self.device = device
         self.dataset = dataset or make_dataset(settings)
@@ -182,6 +191,11 @@ class Run:
 
     # -- changing things -------------------------------------------------------
     def set_learning_rate(self, learning_rate: float, how: str = "set") -> None:
+        if not usable_learning_rate(learning_rate):
+            # The parsers refuse these already; a direct caller gets the same answer.
+            self.say(f"lr {fmt(learning_rate)} refused: it must be a finite number above 0; "
+                     f"lr stays {fmt(self.learning_rate)}", "warning")
+            return
         old = self.settings.learning_rate
         self.settings = self.settings.with_(learning_rate=learning_rate)
         self.trainer.set_learning_rate(learning_rate)
@@ -262,4 +276,5 @@ class Run:
             x=self.dataset.x if with_data else None, y=self.dataset.y if with_data else None,
             data_version=self.data_version, data_source=self.dataset.source,
             rows=rows, rows_skipped=skipped, events=events, message=message,
+            device_note=self.device.note,
         )

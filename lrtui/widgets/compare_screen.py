@@ -113,13 +113,14 @@ class CompareScreen(Screen):
         self._show_summary(snap)
         for event in snap.events:
             if event.kind in ("error", "warning"):
-                self.notify(event.text, severity=event.kind, timeout=6)
+                self.notify(event.text, markup=False, severity=event.kind, timeout=6)
         if snap.events:
             # The latest event (lr changed, run paused...) stays in the status line.
             self._last_event = snap.events[-1].text
         self._show_status(snap)
         if snap.state == State.ERROR:
-            self.notify(snap.message, title="cannot compare", severity="error", timeout=30)
+            self.notify(snap.message, markup=False, title="cannot compare", severity="error",
+                        timeout=30)
 
     @staticmethod
     def _paths(snap: CompareSnapshot) -> list[Path]:

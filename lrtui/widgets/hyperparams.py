@@ -59,7 +59,8 @@ class HyperParams(VerticalScroll):
                 yield Label(label, classes="label")
                 yield Input(_text(getattr(self._settings, field)), id=field, compact=True,
                             select_on_focus=True)
-            yield Static("", id=f"{field}-note", classes="note")
+            # The note quotes what was typed: shown as is, never read as markup.
+            yield Static("", id=f"{field}-note", classes="note", markup=False)
         yield Static("", id="bounds")
 
     def show(self, settings: Settings, theory: Theory | None) -> None:

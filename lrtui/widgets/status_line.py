@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.markup import escape
 from textual.widgets import Static
 
 from lrtui.engine.run import Snapshot, State, fmt
@@ -21,12 +22,15 @@ class StatusLine(Static):
     def show(self, snap: Snapshot) -> None:
         state = f"[b {STATE_STYLE[snap.state]}]{snap.state.value}[/]"
         if snap.state in (State.LOADING, State.ERROR):
-            self.update(f"{state}  {snap.message}" if snap.message else f"{state} …")
+            # A message can quote a file name: escaped, so a [ in it is not markup.
+            self.update(f"{state}  {escape(snap.message)}" if snap.message else f"{state} …")
             return
         parts = [state, f"step {snap.step:,}/{snap.budget_end:,}", f"loss {fmt(snap.loss)}"]
         if snap.state == State.RUNNING:
             parts.append(f"{snap.steps_per_second:,.0f} steps/s")
-        parts.append(f"device {snap.device}")
+        # A fallback (e.g. --device gpu on a box without one) stays in view, not just in the log.
+        note = f" [$warning]({snap.device_note.split(':')[0]})[/]" if snap.device_note else ""
+        parts.append(f"device {snap.device}{note}")
         lr = f"lr {fmt(snap.learning_rate)}"
         if snap.theory is not None:
             ratio = snap.learning_rate / snap.theory.lr_max

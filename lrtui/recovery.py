@@ -1,0 +1,114 @@
+"""A dropped connection loses nothing: on SIGHUP the current run is saved, then the app exits.
+
+The file is small JSON beside TensorFlow's log (~/.local/state/lrtui/recovery.json):
+the settings, the step, the weights, the lr and the loss of the last frame the
+app received, and a `resume` command line that starts a new run from those
+weights with the same lr and data. It is written to a temporary file first and
+renamed, so it is never half written.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shlex
+import signal
+import tempfile
+import threading
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+from lrtui.config import Settings
+from lrtui.engine.run import Snapshot
+from lrtui.tfload import log_dir
+
+VERSION = 1
+# After a hangup the terminal may be gone and a write to it may block: exit anyway.
+EXIT_GRACE_SECONDS = 3.0
+HANGUP_RETURN_CODE = 128 + signal.SIGHUP
+
+
+def recovery_path() -> Path:
+    return log_dir() / "recovery.json"
+
+
+def _number(value: float):
+    """JSON has no NaN or Infinity: such a value is saved as null."""
+    return value if isinstance(value, (int, float)) and math.isfinite(value) else None
+
+
+def resume_command(settings: Settings, w: float | None, b: float | None) -> str:
+    """`lrtui` with every option that differs from the defaults, starting from (w, b)."""
+    from lrtui.cli import OPTIONS
+
+    defaults = Settings()
+    start = {"init_w": w, "init_b": b}
+    words = ["lrtui"]
+    for flag, field, _ in OPTIONS:
+        value = start.get(field)
+        value = getattr(settings, field) if value is None else value
+        if value != getattr(defaults, field) or field in start:
+            words += [flag, repr(value) if isinstance(value, float) else str(value)]
+    if settings.data:
+        words += ["--data", settings.data]
+    return shlex.join(words)
+
+
+def recovery_record(settings: Settings, snapshot: Snapshot | None, reason: str) -> dict:
+    record = {"version": VERSION, "reason": reason,
+              "saved_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+              "settings": {k: _number(v) if isinstance(v, float) else v
+                           for k, v in asdict(settings).items()}}
+    if snapshot is not None:
+        w, b = _number(snapshot.w), _number(snapshot.b)
+        record.update(state=snapshot.state.name.lower(), step=snapshot.step, w=w, b=b,
+                      learning_rate=_number(snapshot.learning_rate), loss=_number(snapshot.loss),
+                      data=snapshot.data_source, resume=resume_command(settings, w, b))
+    else:
+        record.update(state="loading", step=0, resume=resume_command(settings, None, None))
+    return record
+
+
+def save_recovery(record: dict, path: Path | None = None) -> Path:
+    """Write atomically: a temporary file in the same folder, then a rename."""
+    path = path or recovery_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=".recovery-", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w") as out:
+            json.dump(record, out, indent=2)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def install_hangup_handler(app) -> None:
+    """On SIGHUP: save the app's latest frame, stop training, exit the app.
+
+    Runs in the main thread between two bytecodes of the event loop, so it
+    only reads the last snapshot (plain Python objects, no TensorFlow) and asks
+    the loop to exit through its thread-safe door.
+    """
+    def on_hangup(signum, frame) -> None:
+        snapshot = app.snapshot
+        settings = snapshot.settings if snapshot is not None else app.settings
+        try:
+            save_recovery(recovery_record(settings, snapshot, "hangup"))
+        except OSError:
+            pass  # nowhere to write and nobody to tell: still exit cleanly
+        app.controller.shutdown()
+        watchdog = threading.Timer(EXIT_GRACE_SECONDS, os._exit, (HANGUP_RETURN_CODE,))
+        watchdog.daemon = True
+        watchdog.start()
+        loop = app._loop
+        if loop is None:  # the app has not started or has already stopped
+            os._exit(HANGUP_RETURN_CODE)
+        loop.call_soon_threadsafe(lambda: app.exit(return_code=HANGUP_RETURN_CODE))
+
+    signal.signal(signal.SIGHUP, on_hangup)
