@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from lrtui import __version__
-from lrtui.config import PARSERS, SPEEDS, Settings, SettingError, check
+from lrtui.config import OPTIMIZERS, PARSERS, SCHEDULES, SPEEDS, Settings, SettingError, check
 
 DEFAULTS = Settings()
 
@@ -26,6 +26,29 @@ OPTIONS = (
     ("--log-every", "log_every", "log a step every this many (default %(default)s)"),
     ("--speed", "speed", f"steps per second: {', '.join(SPEEDS)} (default %(default)s)"),
     ("--device", "device", "auto, cpu, gpu or a name like /GPU:1 (default %(default)s)"),
+    ("--optimizer", "optimizer", f"{', '.join(OPTIMIZERS)} (default %(default)s)"),
+    ("--momentum", "momentum", "μ of momentum and nesterov (default %(default)s)"),
+    ("--beta-1", "beta_1", "β1 of adam (default %(default)s)"),
+    ("--beta-2", "beta_2", "β2 of adam (default %(default)s)"),
+    ("--rho", "rho", "ρ of rmsprop (default %(default)s)"),
+    ("--epsilon", "epsilon", "ε of rmsprop, adagrad, adam (default %(default)s)"),
+    ("--schedule", "schedule", f"lr schedule: {', '.join(SCHEDULES)} (default %(default)s)"),
+    ("--decay-steps", "decay_steps", "exponential, inverse_time, cosine: steps of one decay "
+     "(default %(default)s)"),
+    ("--decay-rate", "decay_rate", "step, plateau: factor per drop; exponential, inverse_time: "
+     "rate per decay-steps (default %(default)s)"),
+    ("--staircase", "staircase", "exponential, inverse_time: decay in whole steps, yes/no "
+     "(default no)"),
+    ("--boundaries", "boundaries", "step: the steps where the lr drops, e.g. 100,150 "
+     "(default 100,150)"),
+    ("--warmup-steps", "warmup_steps", "cosine: steps of linear warmup from 0 (default %(default)s)"),
+    ("--alpha", "alpha", "cosine: the final lr as a fraction of lr (default %(default)s)"),
+    ("--cycle-steps", "cycle_steps", "cyclic: steps from low to high (default %(default)s)"),
+    ("--cycle-ratio", "cycle_ratio", "cyclic: the high lr as a multiple of lr (default %(default)s)"),
+    ("--patience", "patience", "plateau: steps without improvement before a drop "
+     "(default %(default)s)"),
+    ("--min-delta", "min_delta", "plateau: relative improvement that counts (default %(default)s)"),
+    ("--batch-size", "batch_size", "points per step, or full (default full)"),
 )
 
 

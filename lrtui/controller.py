@@ -133,6 +133,8 @@ class Controller:
             return
         if run.state in (State.FINISHED, State.DIVERGED):
             run.continue_()
+        if run.state == State.READY:
+            run.warn_at_start()
         run.state = State.RUNNING
         self._steps_per_second = 0.0
 

@@ -9,6 +9,13 @@ compiled function; only a handful of capacities exist.
 The loop stops early at the first step whose loss is non-finite or above
 `loss_limit`, and does not apply that step's update, so the weights stay at
 the last point where the loss was still a number.
+
+The method of a run (settings.optimizer, the lr schedule, the batch size)
+is fixed per compiled chunk: `configure` takes a new one and recompiles.
+Plain gradient descent on the full batch is the lesson's loop unchanged;
+a schedule multiplies the lr variable by its factor at each step
+(`schedules`), a Keras optimizer replaces assign_sub (`optimizers`), and a
+mini-batch is a slice of a per-epoch shuffle seeded from the data's seed.
 """
 
 from __future__ import annotations
@@ -16,7 +23,10 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
+from lrtui.config import METHOD_FIELDS, Settings
+from lrtui.engine import schedules
 from lrtui.engine.data import Dataset
+from lrtui.engine.optimizers import make_optimizer
 from lrtui.engine.records import FIELDS, StepBatch
 
 CAPACITIES = (1, 64, 1024, 16384)
@@ -26,12 +36,13 @@ class Trainer:
     """Owns w, b and the lr as tf.Variables on one device, and the compiled chunks."""
 
     def __init__(self, dataset: Dataset, device: str, learning_rate: float,
-                 init_w: float, init_b: float, jit: bool = True):
+                 init_w: float, init_b: float, jit: bool = True, method: Settings | None = None):
         self.device = device
         self.jit = jit
         self.traces = 0  # how often a chunk was traced: an lr change must not add one
         self.step = 0  # steps applied since the last reset
         self._chunks: dict[int, object] = {}
+        self.n = dataset.n
         with tf.device(device):
             # Shape [None]: new data of any size reuses the traced function.
             self.x = tf.Variable(dataset.x, shape=tf.TensorShape([None]), trainable=False)
@@ -41,17 +52,52 @@ class Trainer:
             # The lr lives in a variable so that changing it never retraces.
             self.learning_rate = tf.Variable(float(learning_rate), dtype=tf.float32, trainable=False)
             self.loss_limit = tf.Variable(np.inf, dtype=tf.float32, trainable=False)
+            self.shuffle_seed = tf.Variable(0, dtype=tf.int64, trainable=False)
+            # The current epoch's shuffle; it keeps the data's size (XLA wants fixed shapes).
+            self.order = tf.Variable(tf.range(dataset.n), shape=tf.TensorShape([None]),
+                                     trainable=False)
+            self.plateau = schedules.Plateau()
+        self.optimizer = None
+        self._optimizer_start: list = []
+        self.method = Settings()
+        self.configure(method or Settings())
+
+    def configure(self, method: Settings) -> None:
+        """Take the optimizer, schedule and batch size of `method`; state starts over."""
+        changed = any(getattr(method, f) != getattr(self.method, f) for f in METHOD_FIELDS)
+        self.method = method
+        self.shuffle_seed.assign(method.seed)
+        if changed or self.optimizer is None and method.optimizer != "gd":
+            with tf.device(self.device):
+                self.optimizer = make_optimizer(method, float(self.learning_rate.numpy()))
+                if self.optimizer is not None:
+                    # Built here, outside the compiled chunk; its start values are kept for reset.
+                    self.optimizer.build([self.w, self.b])
+                    self._optimizer_start = [v.numpy() for v in self.optimizer.variables]
+            self._chunks.clear()
+        self._reset_method_state()
+
+    def _reset_method_state(self) -> None:
+        self.plateau.reset()
+        if self.optimizer is not None:
+            for variable, start in zip(self.optimizer.variables, self._optimizer_start):
+                variable.assign(start)
 
     # -- state -------------------------------------------------------------
     def set_data(self, dataset: Dataset) -> None:
         self.x.assign(dataset.x)
         self.y.assign(dataset.y)
+        if self.method.batch_size and dataset.n != self.n:
+            self._chunks.clear()  # the batch slicing was compiled for the old n
+        self.n = dataset.n
+        self.order.assign(tf.range(dataset.n))
 
     def reset(self, init_w: float, init_b: float) -> None:
         self.w.assign(float(init_w))
         self.b.assign(float(init_b))
         self.loss_limit.assign(np.inf)
         self.step = 0
+        self._reset_method_state()
 
     def set_learning_rate(self, learning_rate: float) -> None:
         self.learning_rate.assign(float(learning_rate))
@@ -89,7 +135,7 @@ class Trainer:
         chunk = self._chunks.get(capacity) or self._compile(capacity)
         # tf.device scopes are per thread: open it here, in the caller's thread.
         with tf.device(self.device):
-            done, ok, records = chunk(tf.constant(count, tf.int32))
+            done, ok, records = chunk(tf.constant(count, tf.int32), tf.constant(self.step, tf.int32))
         done = int(done)
         ok = bool(ok)
         rows = records.numpy()[:, :done].astype(np.float64)
@@ -98,35 +144,47 @@ class Trainer:
         return StepBatch(steps, *rows, diverged=not ok)
 
     def _compile(self, capacity: int):
-        w, b, x, y = self.w, self.b, self.x, self.y
+        w, b = self.w, self.b
         learning_rate, loss_limit = self.learning_rate, self.loss_limit
+        method, optimizer, plateau = self.method, self.optimizer, self.plateau
+        batch = self._batch_function(method.batch_size)
 
-        def one_step(i, ok, records):
+        def one_step(i, ok, records, start):
+            step = start + i
+            x, y = batch(step, tf.equal(i, 0))
             with tf.GradientTape() as tape:
                 loss = tf.reduce_mean(tf.square(w * x + b - y))
             dw, db = tape.gradient(loss, [w, b])
             good = tf.math.is_finite(loss) & (loss <= loss_limit)
             good = good & tf.math.is_finite(dw) & tf.math.is_finite(db)
             lr = learning_rate.read_value()
+            if method.schedule == "plateau":
+                lr = lr * plateau.observe(method, loss)
+            elif method.schedule != "constant":
+                lr = lr * schedules.factor(method, step)
             row = tf.stack([loss, w.read_value(), b.read_value(), dw, db, lr])
             records = records.write(i, row)
 
             def update():
-                # The lesson's update, exactly.
-                w.assign_sub(lr * dw)
-                b.assign_sub(lr * db)
+                if optimizer is None:
+                    # The lesson's update, exactly.
+                    w.assign_sub(lr * dw)
+                    b.assign_sub(lr * db)
+                else:
+                    optimizer.learning_rate.assign(lr)
+                    optimizer.apply_gradients([(dw, w), (db, b)])
                 return tf.constant(True)
 
             ok = tf.cond(good, update, lambda: tf.constant(False))
-            return i + 1, ok, records
+            return i + 1, ok, records, start
 
-        def chunk(count):
+        def chunk(count, start):
             self.traces += 1
             records = tf.TensorArray(tf.float32, size=capacity)
-            done, ok, records = tf.while_loop(
-                lambda i, ok, _: (i < count) & ok,
+            done, ok, records, _ = tf.while_loop(
+                lambda i, ok, _, __: (i < count) & ok,
                 one_step,
-                (tf.constant(0), tf.constant(True), records),
+                (tf.constant(0), tf.constant(True), records, start),
                 maximum_iterations=capacity,
             )
             return done, ok, tf.transpose(records.stack())
@@ -134,15 +192,43 @@ class Trainer:
         compiled = tf.function(chunk, jit_compile=self.jit)
         with tf.device(self.device):
             try:
-                compiled(tf.constant(0, tf.int32))
+                compiled(tf.constant(0, tf.int32), tf.constant(0, tf.int32))
             except (tf.errors.InvalidArgumentError, tf.errors.UnimplementedError,
                     tf.errors.InternalError):
                 # No XLA for this device/build: the plain graph is still ~20x eager.
                 self.jit = False
                 compiled = tf.function(chunk, jit_compile=False)
-                compiled(tf.constant(0, tf.int32))
+                compiled(tf.constant(0, tf.int32), tf.constant(0, tf.int32))
         self._chunks[capacity] = compiled
         return compiled
+
+    def _batch_function(self, batch_size: int):
+        """(step, first step of the chunk) -> the (x, y) that step sees.
+
+        Full batch: all points. Mini-batch: the step's slice of its epoch's
+        shuffle; the shuffle depends only on the seed and the epoch, so a
+        reset replays the same batches. It is drawn at each epoch's first
+        step (and at a chunk's first step) and kept in `order` meanwhile.
+        """
+        x, y, seed, order = self.x, self.y, self.shuffle_seed, self.order
+        if batch_size == 0 or batch_size >= self.n:
+            return lambda step, first: (x, y)
+
+        def batch(step, first):
+            per_epoch = tf.shape(x)[0] // batch_size  # the points left over sit out that epoch
+            place = step % per_epoch
+
+            def shuffle():
+                epoch = tf.cast(step // per_epoch, tf.int64)
+                noise = tf.random.stateless_uniform(tf.shape(x), seed=tf.stack([seed, epoch]))
+                order.assign(tf.argsort(noise))
+                return tf.constant(0)
+
+            tf.cond((place == 0) | first, shuffle, lambda: tf.constant(0))
+            picks = tf.slice(order.read_value(), [place * batch_size], [batch_size])
+            return tf.gather(x, picks), tf.gather(y, picks)
+
+        return batch
 
     def warm_up(self) -> None:
         """Compile the small chunks now (XLA prints on its first compile: call while muted)."""
