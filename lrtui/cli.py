@@ -87,14 +87,33 @@ def build_parser() -> argparse.ArgumentParser:
     _add_options(parser)
     parser.add_argument("--fps", type=float, default=15.0, help="plot redraws per second at most "
                         "(lower it on slow links; default %(default)s)")
-    commands = parser.add_subparsers(dest="command", metavar="{run}")
+    commands = parser.add_subparsers(dest="command", metavar="{run,find-lr}")
     run = commands.add_parser("run", help="train without the UI and print the step log",
                               description="Train without the UI and print the step log.")
     _add_options(run, defaults=False)
     run.add_argument("--format", choices=("table", "csv", "jsonl"), default="table",
                      help="how to print the log (default %(default)s)")
     run.error = parser.error  # type: ignore[method-assign]
+    _add_find_lr(commands, parser)
     return parser
+
+
+def _add_find_lr(commands, parser: argparse.ArgumentParser) -> None:
+    """`lrtui find-lr`: the LR range test, with the run's options plus the sweep's."""
+    find = commands.add_parser(
+        "find-lr", help="the LR range test: loss against an lr raised every step",
+        description="Raise the lr exponentially from --start to --end over --num steps from "
+        "the initial weights, print (lr, loss, smoothed loss) and fastai's suggestions.")
+    _add_options(find, defaults=False)
+    find.add_argument("--start", type=_typed("learning_rate"), default=1e-7,
+                      help="first lr of the sweep (default %(default)s)")
+    find.add_argument("--end", type=_typed("learning_rate"), default=10.0,
+                      help="the lr the sweep heads for (default %(default)s)")
+    find.add_argument("--num", type=_typed("sweep_steps"), default=100,
+                      help="steps of the sweep (default %(default)s)")
+    find.add_argument("--format", choices=("table", "csv", "jsonl"), default="table",
+                      help="how to print the sweep (default %(default)s)")
+    find.error = parser.error  # type: ignore[method-assign]
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -109,6 +128,10 @@ def main(argv: list[str] | None = None) -> int:
         settings = settings_from(args)
     except SettingError as error:
         parser.error(str(error))
+    if args.command == "find-lr":
+        if args.start >= args.end:
+            parser.error(f"--start {args.start:g} must be below --end {args.end:g}")
+        return _headless(lambda: _find_lr(settings, args))
     if args.command == "run":
         from lrtui.engine.data import DataError
         from lrtui.headless import run_headless
@@ -126,3 +149,23 @@ def main(argv: list[str] | None = None) -> int:
     from lrtui.screen import run_app
 
     return run_app(settings, fps=args.fps)
+
+
+def _find_lr(settings: Settings, args: argparse.Namespace) -> int:
+    from lrtui.find_lr import run_find_lr
+
+    return run_find_lr(settings, args.start, args.end, args.num, args.format)
+
+
+def _headless(work) -> int:
+    """Run a headless command; a bad data file or a missing TensorFlow is one line, exit 2."""
+    from lrtui.engine.data import DataError
+    from lrtui.tfload import TensorFlowMissing
+
+    try:
+        return work()
+    except (DataError, TensorFlowMissing) as error:
+        print(f"lrtui: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

@@ -264,6 +264,8 @@ PARSERS: dict[str, Callable[[str], object]] = {
     "patience": lambda t: parse_count(t, "patience"),
     "min_delta": lambda t: parse_fraction(t, "min delta"),
     "batch_size": parse_batch_size,
+    # Not a run setting: the length of an LR range test.
+    "sweep_steps": lambda t: parse_count(t, "num", low=10),
 }
 
 # Fields that define how a step is taken: changing one restarts the run from
