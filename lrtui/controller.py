@@ -151,8 +151,8 @@ class Controller:
             return
         run.set_learning_rate(new, "doubled" if factor > 1 else "halved")
 
-    def _do_set_lr(self, run: Run, learning_rate: float) -> None:
-        run.set_learning_rate(learning_rate, "typed")
+    def _do_set_lr(self, run: Run, learning_rate: float, how: str = "typed") -> None:
+        run.set_learning_rate(learning_rate, how)
 
     def _do_reset(self, run: Run) -> None:
         run.reset()

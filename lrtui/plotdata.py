@@ -96,5 +96,25 @@ def clip_segment(x0, y0, x1, y1, box) -> tuple[float, float, float, float] | Non
 
 
 def axis_value(value: float, log: bool) -> float:
-    """plotext takes limits and reference lines of a log axis as log10 of the value."""
+    """plotext takes the limits of a log axis as log10 of the value."""
     return math.log10(max(value, TINY)) if log else value
+
+
+def line_value(value: float, log: bool) -> float:
+    """plotext takes a reference line (hline, vline) as the value itself: it takes the
+    log10 on a log axis, and raises if the value is not above 0 there."""
+    return min(max(value, TINY), CLIP) if log else min(max(value, -CLIP), CLIP)
+
+
+def log_ticks(low: float, high: float, count: int = 5) -> tuple[list[float], list[str]]:
+    """Ticks for a log axis as (values, labels): whole decades when the axis spans
+    three or more, else `count` evenly spaced in log. plotext's own labels on a
+    log axis print 1e-7 as 0.000000."""
+    low, high = limits(low, high, log=True)
+    first, last = math.ceil(math.log10(low)), math.floor(math.log10(high))
+    if last - first >= 2:
+        step = max(1, (last - first) // (count - 1) or 1)
+        values = [10.0**k for k in range(first, last + 1, step)]
+    else:
+        values = list(np.geomspace(low, high, count))
+    return values, [f"{v:.2g}" for v in values]

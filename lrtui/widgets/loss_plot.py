@@ -8,7 +8,7 @@ from textual_plotext import PlotextPlot
 
 from lrtui.engine.history import CurveView
 from lrtui.engine.run import fmt
-from lrtui.plotdata import axis_value, downsample, finite_pairs, limits, positive_pairs
+from lrtui.plotdata import axis_value, downsample, finite_pairs, limits, line_value, positive_pairs
 from lrtui.themes import plot_color
 
 
@@ -63,5 +63,5 @@ class LossPlot(PlotextPlot):
         if self._ols_loss is not None and (self._ols_loss > 0 or not self.log_scale):
             low, high = float(losses.min()), float(losses.max())
             if low <= self._ols_loss <= high:
-                plt.hline(axis_value(self._ols_loss, log), plot_color(theme, "true-line", "success"))
+                plt.hline(line_value(self._ols_loss, log), plot_color(theme, "true-line", "success"))
         plt.title(f"loss {fmt(float(curve.last[-1]))}, step {last:,}")
