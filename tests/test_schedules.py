@@ -122,3 +122,16 @@ def test_a_manual_lr_change_rescales_the_schedule_without_retrace():
     np.testing.assert_allclose(first.lr, LR * shape[:100], rtol=2e-6, atol=1e-12)
     np.testing.assert_allclose(second.lr, 3 * LR * shape[100:200], rtol=2e-6, atol=1e-12)
     assert list(second.step) == list(range(100, 200))
+
+
+def test_the_run_says_that_a_manual_change_rescales_the_schedule():
+    from lrtui.engine.device import DeviceChoice
+    from lrtui.engine.run import Run
+
+    run = Run(Settings(schedule="exponential", decay_steps=10, decay_rate=0.5), DeviceChoice("/CPU:0"))
+    run.advance(20)
+    run.set_learning_rate(0.2, "doubled")
+    _, events = run.drain()
+    assert any("exponential schedule scales by 2" in e.text for e in events), events
+    batch = run.advance(1)
+    assert batch.lr[0] == pytest.approx(0.2 * 0.5 ** 2.0, rel=1e-6)

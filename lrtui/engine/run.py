@@ -183,7 +183,11 @@ class Run:
         old = self.settings.learning_rate
         self.settings = self.settings.with_(learning_rate=learning_rate)
         self.trainer.set_learning_rate(learning_rate)
-        self.say(f"lr {how}: {fmt(old)} -> {fmt(learning_rate)}")
+        rescaled = ""
+        if self.settings.schedule != "constant":
+            # A schedule is a factor on the lr: the whole schedule scales with it.
+            rescaled = f" (the {self.settings.schedule} schedule scales by {learning_rate / old:.4g})"
+        self.say(f"lr {how}: {fmt(old)} -> {fmt(learning_rate)}{rescaled}")
         self._warn_if_unstable(learning_rate)
 
     def _warn_if_unstable(self, learning_rate: float) -> None:
