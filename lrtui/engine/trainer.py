@@ -53,9 +53,7 @@ class Trainer:
             self.learning_rate = tf.Variable(float(learning_rate), dtype=tf.float32, trainable=False)
             self.loss_limit = tf.Variable(np.inf, dtype=tf.float32, trainable=False)
             self.shuffle_seed = tf.Variable(0, dtype=tf.int64, trainable=False)
-            # The current epoch's shuffle; it keeps the data's size (XLA wants fixed shapes).
-            self.order = tf.Variable(tf.range(dataset.n), shape=tf.TensorShape([None]),
-                                     trainable=False)
+            self.first_step = tf.Variable(0, dtype=tf.int32, trainable=False)
             self.plateau = schedules.Plateau()
         self.optimizer = None
         self._optimizer_start: list = []
@@ -90,7 +88,6 @@ class Trainer:
         if self.method.batch_size and dataset.n != self.n:
             self._chunks.clear()  # the batch slicing was compiled for the old n
         self.n = dataset.n
-        self.order.assign(tf.range(dataset.n))
 
     def reset(self, init_w: float, init_b: float) -> None:
         self.w.assign(float(init_w))
@@ -135,7 +132,8 @@ class Trainer:
         chunk = self._chunks.get(capacity) or self._compile(capacity)
         # tf.device scopes are per thread: open it here, in the caller's thread.
         with tf.device(self.device):
-            done, ok, records = chunk(tf.constant(count, tf.int32), tf.constant(self.step, tf.int32))
+            self.first_step.assign(self.step)
+            done, ok, records = chunk(tf.constant(count, tf.int32))
         done = int(done)
         ok = bool(ok)
         rows = records.numpy()[:, :done].astype(np.float64)
@@ -149,9 +147,8 @@ class Trainer:
         method, optimizer, plateau = self.method, self.optimizer, self.plateau
         batch = self._batch_function(method.batch_size)
 
-        def one_step(i, ok, records, start):
-            step = start + i
-            x, y = batch(step, tf.equal(i, 0))
+        def one_step(i, ok, records, step, order):
+            x, y, order = batch(step, tf.equal(i, 0), order)
             with tf.GradientTape() as tape:
                 loss = tf.reduce_mean(tf.square(w * x + b - y))
             dw, db = tape.gradient(loss, [w, b])
@@ -176,15 +173,19 @@ class Trainer:
                 return tf.constant(True)
 
             ok = tf.cond(good, update, lambda: tf.constant(False))
-            return i + 1, ok, records, start
+            return i + 1, ok, records, step + 1, order
 
-        def chunk(count, start):
+        def chunk(count):
             self.traces += 1
+            # The step number is carried by the loop, not added to a fixed start: XLA
+            # would fold a loop-invariant start into the program as a constant and
+            # compile the chunk anew for each start.
+            start = self.first_step.read_value()
             records = tf.TensorArray(tf.float32, size=capacity)
-            done, ok, records, _ = tf.while_loop(
-                lambda i, ok, _, __: (i < count) & ok,
+            done, ok, records, _, _ = tf.while_loop(
+                lambda i, ok, *_: (i < count) & ok,
                 one_step,
-                (tf.constant(0), tf.constant(True), records, start),
+                (tf.constant(0), tf.constant(True), records, start, tf.range(self.n)),
                 maximum_iterations=capacity,
             )
             return done, ok, tf.transpose(records.stack())
@@ -192,41 +193,41 @@ class Trainer:
         compiled = tf.function(chunk, jit_compile=self.jit)
         with tf.device(self.device):
             try:
-                compiled(tf.constant(0, tf.int32), tf.constant(0, tf.int32))
+                compiled(tf.constant(0, tf.int32))
             except (tf.errors.InvalidArgumentError, tf.errors.UnimplementedError,
                     tf.errors.InternalError):
                 # No XLA for this device/build: the plain graph is still ~20x eager.
                 self.jit = False
                 compiled = tf.function(chunk, jit_compile=False)
-                compiled(tf.constant(0, tf.int32), tf.constant(0, tf.int32))
+                compiled(tf.constant(0, tf.int32))
         self._chunks[capacity] = compiled
         return compiled
 
     def _batch_function(self, batch_size: int):
-        """(step, first step of the chunk) -> the (x, y) that step sees.
+        """(step, first step of the chunk?, order) -> (x, y, order) for that step.
 
         Full batch: all points. Mini-batch: the step's slice of its epoch's
         shuffle; the shuffle depends only on the seed and the epoch, so a
         reset replays the same batches. It is drawn at each epoch's first
-        step (and at a chunk's first step) and kept in `order` meanwhile.
+        step (and at a chunk's first step) and carried through the loop
+        meanwhile: drawing it every step would cost ten times more.
         """
-        x, y, seed, order = self.x, self.y, self.shuffle_seed, self.order
-        if batch_size == 0 or batch_size >= self.n:
-            return lambda step, first: (x, y)
+        x, y, seed, n = self.x, self.y, self.shuffle_seed, self.n
+        if batch_size == 0 or batch_size >= n:
+            return lambda step, first, order: (x, y, order)
 
-        def batch(step, first):
-            per_epoch = tf.shape(x)[0] // batch_size  # the points left over sit out that epoch
+        def batch(step, first, order):
+            per_epoch = n // batch_size  # the points left over sit out that epoch
             place = step % per_epoch
 
             def shuffle():
                 epoch = tf.cast(step // per_epoch, tf.int64)
-                noise = tf.random.stateless_uniform(tf.shape(x), seed=tf.stack([seed, epoch]))
-                order.assign(tf.argsort(noise))
-                return tf.constant(0)
+                noise = tf.random.stateless_uniform([n], seed=tf.stack([seed, epoch]))
+                return tf.argsort(noise)
 
-            tf.cond((place == 0) | first, shuffle, lambda: tf.constant(0))
-            picks = tf.slice(order.read_value(), [place * batch_size], [batch_size])
-            return tf.gather(x, picks), tf.gather(y, picks)
+            order = tf.cond((place == 0) | first, shuffle, lambda: order)
+            picks = tf.slice(order, [place * batch_size], [batch_size])
+            return tf.gather(x, picks), tf.gather(y, picks), order
 
         return batch
 
