@@ -6,7 +6,8 @@ import argparse
 import sys
 
 from lrtui import __version__
-from lrtui.config import OPTIMIZERS, PARSERS, SCHEDULES, SPEEDS, Settings, SettingError, check
+from lrtui.config import (OPTIMIZERS, PARSERS, SCHEDULES, SPEEDS, Settings, SettingError, as_text,
+                          check)
 
 DEFAULTS = Settings()
 
@@ -73,11 +74,13 @@ def _add_options(parser: argparse.ArgumentParser, defaults: bool = True) -> None
         return getattr(DEFAULTS, field) if defaults else argparse.SUPPRESS
 
     for flag, field, help in OPTIONS:
+        # A suppressed default has no %(default)s to show: write the value in.
+        help = help.replace("%(default)s", as_text(field, getattr(DEFAULTS, field)))
         parser.add_argument(flag, dest=field, type=_typed(field), default=default(field), help=help)
     parser.add_argument("--data", metavar="FILE.csv", default=default("data"),
                         help="fit the x,y columns of a CSV file instead of generated points")
     parser.add_argument("--theme", default=default("theme"),
-                        help="a theme name (see themes/) or a theme file (default %(default)s)")
+                        help=f"a theme name (see themes/) or a theme file (default {DEFAULTS.theme})")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -46,3 +46,12 @@ def test_the_app_run_and_find_lr_share_the_lab_options():
     find = settings_from(parser.parse_args(["find-lr", *args]))
     assert app == run == find == Settings(optimizer="adam", beta_1=0.8, schedule="cosine",
                                           warmup_steps=5, batch_size=16, boundaries=(10, 20))
+
+
+@pytest.mark.parametrize("command", [[], ["run"], ["find-lr"]])
+def test_help_prints_every_option_with_its_default(capsys, command):
+    with pytest.raises(SystemExit) as exit:
+        build_parser().parse_args([*command, "--help"])
+    assert exit.value.code == 0
+    out = capsys.readouterr().out
+    assert "--optimizer" in out and "--batch-size" in out and "(default 0.1)" in out
