@@ -29,7 +29,7 @@ def main() -> None:
         from lrtui.config import Settings
         from lrtui.engine.compare import CompareRun
         from lrtui.engine.device import DeviceChoice
-        from lrtui.engine.optimizers import OPTIMIZERS
+        from lrtui.engine.update_rules import OPTIMIZERS
         from lrtui.engine.run import Run
 
         cpu = DeviceChoice("/CPU:0")

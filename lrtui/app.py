@@ -28,6 +28,9 @@ from lrtui.widgets.hyperparams import HyperParams
 from lrtui.widgets.landscape_screen import LandscapeScreen
 from lrtui.widgets.loss_plot import LossPlot
 from lrtui.widgets.palette import SafeCommandPalette
+from lrtui.widgets.lr_find_screen import Choice, LrFindScreen
+from lrtui.widgets.lr_plot import LrPlot
+from lrtui.widgets.method_screen import MethodScreen
 from lrtui.widgets.status_line import StatusLine
 from lrtui.widgets.step_log import StepLog
 from lrtui.widgets.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmall
@@ -61,6 +64,9 @@ class LrApp(App):
         Binding("y", "toggle_log", "log/lin", show=False),
         Binding("g", "landscape", "landscape"),
         Binding("c", "compare", "compare"),
+        Binding("f", "find_lr", "find lr"),
+        Binding("o", "method", "optimizer"),
+        Binding("v", "toggle_lr_curve", "lr curve"),
         Binding("question_mark", "help", "help", key_display="?"),
         Binding("f8", "screenshot", "SVG screenshot", show=False),
         Binding("e", "save_run", "save run", show=False),
@@ -98,6 +104,7 @@ class LrApp(App):
                 with Horizontal(id="plots"):
                     yield FitPlot(id="fit")
                     yield LossPlot(id="loss")
+                    yield LrPlot(id="lr-curve")
                 yield StepLog(id="steplog")
         yield StatusLine(id="status")
         yield Footer()
@@ -142,6 +149,10 @@ class LrApp(App):
             self.query_one(FitPlot).set_fit(snap.w, snap.b)
             self.query_one(LossPlot).set_curve(snap.curve, snap.step, snap.budget_end,
                                                snap.theory.ols_loss if snap.theory else None)
+            self.query_one(LrPlot).set_curve(snap.curve, snap.step,
+                                             snap.theory.lr_max if snap.theory else None)
+        if isinstance(self.screen, MethodScreen):
+            self.screen.show(snap.settings)
         if snap.rows or snap.events:
             self.query_one(StepLog).add(snap.rows, snap.events, snap.rows_skipped)
         for event in snap.events:
@@ -205,6 +216,27 @@ class LrApp(App):
 
     def action_loss_cursor(self, buckets: int, tenths: int = 0) -> None:
         self.query_one(LossPlot).move_cursor(buckets, tenths)
+
+    def action_find_lr(self) -> None:
+        """The LR range test on a copy of the model; a chosen suggestion becomes the lr."""
+        if isinstance(self.screen, LrFindScreen):
+            return
+        run = self.controller.run
+        self.push_screen(LrFindScreen(self.settings, run.dataset if run else None,
+                                      run.device.name if run else None), self._lr_chosen)
+
+    def _lr_chosen(self, choice: Choice | None) -> None:
+        if choice is not None:
+            self.controller.send("set_lr", choice.learning_rate, f"set to {choice.name} "
+                                 "from the range test")
+
+    def action_method(self) -> None:
+        if not isinstance(self.screen, MethodScreen):
+            self.push_screen(MethodScreen(self.settings))
+
+    def action_toggle_lr_curve(self) -> None:
+        plot = self.query_one(LrPlot)
+        plot.set_class(not plot.has_class("-shown"), "-shown")
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from lrtui import __version__
 from lrtui.compare_cli import add_compare_parser, run_compare_command
-from lrtui.config import PARSERS, SPEEDS, Settings, SettingError, check
+from lrtui.config import (OPTIMIZERS, PARSERS, SCHEDULES, SPEEDS, Settings, SettingError, as_text,
+                          check)
 
 DEFAULTS = Settings()
 
@@ -28,6 +29,29 @@ OPTIONS = (
     ("--log-every", "log_every", "log a step every this many (default %(default)s)"),
     ("--speed", "speed", f"steps per second: {', '.join(SPEEDS)} (default %(default)s)"),
     ("--device", "device", "auto, cpu, gpu or a name like /GPU:1 (default %(default)s)"),
+    ("--optimizer", "optimizer", f"{', '.join(OPTIMIZERS)} (default %(default)s)"),
+    ("--momentum", "momentum", "μ of momentum and nesterov (default %(default)s)"),
+    ("--beta-1", "beta_1", "β1 of adam (default %(default)s)"),
+    ("--beta-2", "beta_2", "β2 of adam (default %(default)s)"),
+    ("--rho", "rho", "ρ of rmsprop (default %(default)s)"),
+    ("--epsilon", "epsilon", "ε of rmsprop, adagrad, adam (default %(default)s)"),
+    ("--schedule", "schedule", f"lr schedule: {', '.join(SCHEDULES)} (default %(default)s)"),
+    ("--decay-steps", "decay_steps", "exponential, inverse_time, cosine: steps of one decay "
+     "(default %(default)s)"),
+    ("--decay-rate", "decay_rate", "step, plateau: factor per drop; exponential, inverse_time: "
+     "rate per decay-steps (default %(default)s)"),
+    ("--staircase", "staircase", "exponential, inverse_time: decay in whole steps, yes/no "
+     "(default no)"),
+    ("--boundaries", "boundaries", "step: the steps where the lr drops, e.g. 100,150 "
+     "(default 100,150)"),
+    ("--warmup-steps", "warmup_steps", "cosine: steps of linear warmup from 0 (default %(default)s)"),
+    ("--alpha", "alpha", "cosine: the final lr as a fraction of lr (default %(default)s)"),
+    ("--cycle-steps", "cycle_steps", "cyclic: steps from low to high (default %(default)s)"),
+    ("--cycle-ratio", "cycle_ratio", "cyclic: the high lr as a multiple of lr (default %(default)s)"),
+    ("--patience", "patience", "plateau: steps without improvement before a drop "
+     "(default %(default)s)"),
+    ("--min-delta", "min_delta", "plateau: relative improvement that counts (default %(default)s)"),
+    ("--batch-size", "batch_size", "points per step, or full (default full)"),
 )
 
 
@@ -57,13 +81,13 @@ def _add_options(parser: argparse.ArgumentParser, defaults: bool = True, skip=()
     for flag, field, help in OPTIONS:
         if field in skip:
             continue
-        parser.add_argument(flag, dest=field, type=_typed(field), default=default(field),
-                            help=shown(help, field))
+        # A suppressed default has no %(default)s to show: write the value in.
+        help = help.replace("%(default)s", as_text(field, getattr(DEFAULTS, field)))
+        parser.add_argument(flag, dest=field, type=_typed(field), default=default(field), help=help)
     parser.add_argument("--data", metavar="FILE.csv", default=default("data"),
                         help="fit the x,y columns of a CSV file instead of generated points")
     parser.add_argument("--theme", default=default("theme"),
-                        help=shown("a theme name (see themes/) or a theme file (default %(default)s)",
-                                   "theme"))
+                        help=f"a theme name (see themes/) or a theme file (default {DEFAULTS.theme})")
     parser.add_argument("--config", metavar="FILE.toml", default=None if defaults else argparse.SUPPRESS,
                         help="take the options from a TOML file; flags given here override it")
 
@@ -79,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="ignore the mouse (saves traffic on slow links)")
     parser.add_argument("--load", metavar="RUN.json", help="reopen a saved run (key e saves one), "
                         "paused at its last step; its settings replace the options")
-    commands = parser.add_subparsers(dest="command", metavar="{run,compare,replay,serve}")
+    commands = parser.add_subparsers(dest="command", metavar="{run,find-lr,compare,replay,serve}")
     run = commands.add_parser("run", help="train without the UI and print the step log",
                               description="Train without the UI and print the step log.")
     _add_options(run, defaults=False)
@@ -98,6 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_options(serve, defaults=False)
     serve.add_argument("--port", type=_port, default=8000, help="default %(default)s")
     serve.error = parser.error  # type: ignore[method-assign]
+    _add_find_lr(commands, parser)
     return parser
 
 
@@ -119,6 +144,24 @@ def _add_replay(commands) -> None:
                         help="terminal size; default: from the tape's Set Width/Height/FontSize")
     replay.add_argument("--sleep-cap", type=float, default=2.0, metavar="SECONDS",
                         help="longest Sleep honoured (default %(default)s)")
+
+
+def _add_find_lr(commands, parser: argparse.ArgumentParser) -> None:
+    """`lrtui find-lr`: the LR range test, with the run's options plus the sweep's."""
+    find = commands.add_parser(
+        "find-lr", help="the LR range test: loss against an lr raised every step",
+        description="Raise the lr exponentially from --start to --end over --num steps from "
+        "the initial weights, print (lr, loss, smoothed loss) and fastai's suggestions.")
+    _add_options(find, defaults=False)
+    find.add_argument("--start", type=_typed("learning_rate"), default=1e-7,
+                      help="first lr of the sweep (default %(default)s)")
+    find.add_argument("--end", type=_typed("learning_rate"), default=10.0,
+                      help="the lr the sweep heads for (default %(default)s)")
+    find.add_argument("--num", type=_typed("sweep_steps"), default=100,
+                      help="steps of the sweep (default %(default)s)")
+    find.add_argument("--format", choices=("table", "csv", "jsonl"), default="table",
+                      help="how to print the sweep (default %(default)s)")
+    find.error = parser.error  # type: ignore[method-assign]
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -151,6 +194,10 @@ def main(argv: list[str] | None = None) -> int:
         from lrtui.replay import run_replay
 
         return run_replay(args.tape, args.svg_dir, args.size, args.sleep_cap)
+    if args.command == "find-lr":
+        if args.start >= args.end:
+            parser.error(f"--start {args.start:g} must be below --end {args.end:g}")
+        return _headless(lambda: _find_lr(settings, args))
     if args.command == "run":
         from lrtui.engine.data import DataError
         from lrtui.headless import run_headless
@@ -185,3 +232,23 @@ def main(argv: list[str] | None = None) -> int:
     from lrtui.screen import exit_now, run_app
 
     exit_now(run_app(settings, fps=args.fps, mouse=not args.no_mouse, run_file=run_file))
+
+
+def _find_lr(settings: Settings, args: argparse.Namespace) -> int:
+    from lrtui.find_lr import run_find_lr
+
+    return run_find_lr(settings, args.start, args.end, args.num, args.format)
+
+
+def _headless(work) -> int:
+    """Run a headless command; a bad data file or a missing TensorFlow is one line, exit 2."""
+    from lrtui.engine.data import DataError
+    from lrtui.tfload import TensorFlowMissing
+
+    try:
+        return work()
+    except (DataError, TensorFlowMissing) as error:
+        print(f"lrtui: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

@@ -16,7 +16,7 @@ from typing import Callable
 from lrtui.config import Settings
 from lrtui.controller import CHUNK_SECONDS, LR_RANGE, MAX_CHUNK
 from lrtui.engine.compare import CompareRun, CompareSnapshot, RunStatus
-from lrtui.engine.optimizers import OPTIMIZERS
+from lrtui.engine.update_rules import OPTIMIZERS
 from lrtui.engine.run import State, fmt, make_dataset
 from lrtui.engine.landscape import moments_of
 from lrtui.engine.theory import theory_of

@@ -100,6 +100,86 @@ def parse_device(text: str) -> str:
     raise SettingError(f"device: '{value}' is not auto, cpu, gpu or a name like /GPU:1")
 
 
+OPTIMIZERS = ("gd", "momentum", "nesterov", "rmsprop", "adagrad", "adam")
+SCHEDULES = ("constant", "step", "exponential", "inverse_time", "cosine", "cyclic", "plateau")
+_YES = ("yes", "true", "on", "1")
+_NO = ("no", "false", "off", "0")
+
+
+def _choice(text: str, choices: tuple[str, ...], what: str) -> str:
+    value = text.strip().lower().replace("-", "_")
+    if value in choices:
+        return value
+    raise SettingError(f"{what}: '{text.strip()}' is not one of {', '.join(choices)}")
+
+
+def parse_optimizer(text: str) -> str:
+    return _choice(text, OPTIMIZERS, "optimizer")
+
+
+def parse_schedule(text: str) -> str:
+    return _choice(text, SCHEDULES, "schedule")
+
+
+def parse_fraction(text: str, what: str) -> float:
+    """A decay factor such as momentum, β1, β2 or ρ: at least 0, below 1."""
+    value = _number(text, what)
+    if not 0.0 <= value < 1.0:
+        raise SettingError(f"{what}: '{text.strip()}' must be at least 0 and below 1")
+    return value
+
+
+def parse_epsilon(text: str) -> float:
+    value = _number(text, "epsilon")
+    if value <= 0:
+        raise SettingError(f"epsilon: '{text.strip()}' must be greater than 0")
+    return _in_range(value, 1e-12, 1.0, "epsilon", text.strip())
+
+
+def parse_count(text: str, what: str, low: int = 1) -> int:
+    return _in_range(_integer(text, what), low, 1_000_000_000, what, text.strip())
+
+
+def parse_decay_rate(text: str) -> float:
+    value = _number(text, "decay rate")
+    if value <= 0:
+        raise SettingError(f"decay rate: '{text.strip()}' must be greater than 0")
+    return _in_range(value, 1e-6, 100.0, "decay rate", text.strip())
+
+
+def parse_yes_no(text: str, what: str) -> bool:
+    value = text.strip().lower()
+    if value in _YES:
+        return True
+    if value in _NO:
+        return False
+    raise SettingError(f"{what}: '{text.strip()}' is not yes or no")
+
+
+def parse_boundaries(text: str) -> tuple[int, ...]:
+    """Steps where the step schedule drops, e.g. "100,150": whole, increasing, at most 16."""
+    parts = [part for part in text.replace(" ", ",").split(",") if part]
+    if not parts:
+        raise SettingError("boundaries: empty, type steps like 100,150")
+    values = tuple(parse_count(part, "boundaries") for part in parts)
+    if len(values) > 16:
+        raise SettingError("boundaries: at most 16 steps")
+    if any(b <= a for a, b in zip(values, values[1:])):
+        raise SettingError(f"boundaries: '{text.strip()}' must increase, e.g. 100,150")
+    return values
+
+
+def parse_cycle_ratio(text: str) -> float:
+    return _in_range(_number(text, "cycle ratio"), 1.0, 1e4, "cycle ratio", text.strip())
+
+
+def parse_batch_size(text: str) -> int:
+    """Points per step; 0 or "full" means every point (plain gradient descent)."""
+    if text.strip().lower() == "full":
+        return 0
+    return _in_range(_integer(text, "batch size"), 0, 10_000_000, "batch size", text.strip())
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything that defines a run; defaults are the lesson's."""
@@ -120,6 +200,26 @@ class Settings:
     data: str | None = None
     device: str = "auto"
     theme: str = "lesson"
+    # How each step moves the weights: the optimizer, its parameters, the
+    # schedule of the lr over the steps, and how many points a step sees.
+    optimizer: str = "gd"
+    momentum: float = 0.9
+    beta_1: float = 0.9
+    beta_2: float = 0.999
+    rho: float = 0.9
+    epsilon: float = 1e-7
+    schedule: str = "constant"
+    decay_steps: int = 100
+    decay_rate: float = 0.5
+    staircase: bool = False
+    boundaries: tuple[int, ...] = (100, 150)
+    warmup_steps: int = 0
+    alpha: float = 0.0
+    cycle_steps: int = 50
+    cycle_ratio: float = 10.0
+    patience: int = 10
+    min_delta: float = 1e-4
+    batch_size: int = 0
 
     def with_(self, **changes) -> "Settings":
         return replace(self, **changes)
@@ -146,7 +246,56 @@ PARSERS: dict[str, Callable[[str], object]] = {
     "x_min": lambda t: parse_weight(t, "x min"),
     "x_max": lambda t: parse_weight(t, "x max"),
     "device": parse_device,
+    "optimizer": parse_optimizer,
+    "momentum": lambda t: parse_fraction(t, "momentum"),
+    "beta_1": lambda t: parse_fraction(t, "beta 1"),
+    "beta_2": lambda t: parse_fraction(t, "beta 2"),
+    "rho": lambda t: parse_fraction(t, "rho"),
+    "epsilon": parse_epsilon,
+    "schedule": parse_schedule,
+    "decay_steps": lambda t: parse_count(t, "decay steps"),
+    "decay_rate": parse_decay_rate,
+    "staircase": lambda t: parse_yes_no(t, "staircase"),
+    "boundaries": parse_boundaries,
+    "warmup_steps": lambda t: parse_count(t, "warmup steps", low=0),
+    "alpha": lambda t: parse_fraction(t, "alpha"),
+    "cycle_steps": lambda t: parse_count(t, "cycle steps"),
+    "cycle_ratio": parse_cycle_ratio,
+    "patience": lambda t: parse_count(t, "patience"),
+    "min_delta": lambda t: parse_fraction(t, "min delta"),
+    "batch_size": parse_batch_size,
+    # Not a run setting: the length of an LR range test.
+    "sweep_steps": lambda t: parse_count(t, "num", low=10),
 }
+
+# Fields that define how a step is taken: changing one restarts the run from
+# the initial weights, so that runs compare on equal terms.
+METHOD_FIELDS = ("optimizer", "momentum", "beta_1", "beta_2", "rho", "epsilon", "schedule",
+                 "decay_steps", "decay_rate", "staircase", "boundaries", "warmup_steps", "alpha",
+                 "cycle_steps", "cycle_ratio", "patience", "min_delta", "batch_size")
+
+
+def parser_text(value) -> str:
+    """A value from a file (JSON, TOML) as the text its field's parser reads, exactly:
+    lists become "100,150", booleans yes/no, floats keep every digit."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple)):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+def as_text(field: str, value) -> str:
+    """A setting the way a field shows it, and the way its parser reads it back."""
+    if field == "batch_size" and value == 0:
+        return "full"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, tuple):
+        return ",".join(str(v) for v in value)
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
 
 # Fields that define the data: changing one makes a new data set.
 DATA_FIELDS = ("n", "noise", "seed", "true_w", "true_b", "x_min", "x_max", "data")

@@ -16,7 +16,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from lrtui.config import PARSERS, SettingError
+from lrtui.config import PARSERS, SettingError, parser_text
 
 # The flags whose names differ from their setting.
 ALIASES = {"lr": "learning_rate"}
@@ -49,7 +49,7 @@ def read_config(path: str | Path) -> dict[str, object]:
             raise SettingError(f"{path}: {key} = {value!r}: use a number or a quoted text")
         if name in PARSERS:
             try:
-                values[name] = PARSERS[name](str(value))
+                values[name] = PARSERS[name](parser_text(value))
             except SettingError as error:
                 raise SettingError(f"{path}: {error}") from None
         elif name in TEXT_OPTIONS:

@@ -176,6 +176,8 @@ class Controller:
             return
         if run.state in (State.FINISHED, State.DIVERGED):
             run.continue_()
+        if run.state == State.READY:
+            run.warn_at_start()
         run.state = State.RUNNING
         self._steps_per_second = 0.0
 
@@ -192,8 +194,8 @@ class Controller:
             return
         run.set_learning_rate(new, "doubled" if factor > 1 else "halved")
 
-    def _do_set_lr(self, run: Run, learning_rate: float) -> None:
-        run.set_learning_rate(learning_rate, "typed")
+    def _do_set_lr(self, run: Run, learning_rate: float, how: str = "typed") -> None:
+        run.set_learning_rate(learning_rate, how)
 
     def _do_reset(self, run: Run) -> None:
         run.reset()

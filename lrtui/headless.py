@@ -10,6 +10,7 @@ from typing import TextIO
 
 from lrtui.config import Settings
 from lrtui.engine.history import LogRow
+from lrtui.engine.method import describe_optimizer, describe_schedule
 from lrtui.engine.run import Run, State, fmt, make_dataset
 from lrtui.tfload import quiet_stderr
 
@@ -79,6 +80,10 @@ def summarize(run: Run, diverged_at: int | None) -> dict:
         "ols_b": theory.ols_b,
         "ols_loss": theory.ols_loss,
         "diverged_at": diverged_at,
+        "optimizer": describe_optimizer(run.settings),
+        "schedule": describe_schedule(run.settings),
+        "batch_size": run.settings.batch_size or run.dataset.n,
+        "last_lr_used": run.latest.lr if run.latest else None,
         "n": run.dataset.n,
         "data": run.dataset.source,
         "device": run.device.label,

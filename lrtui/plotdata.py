@@ -143,3 +143,9 @@ def snapped(low: float, high: float, log: bool) -> tuple[float, float]:
         return 10.0 ** math.floor(math.log10(low)), 10.0 ** math.ceil(math.log10(high))
     span = nice_ceiling((high - low) / 4)
     return math.floor(low / span) * span, math.ceil(high / span) * span
+
+
+def line_value(value: float, log: bool) -> float:
+    """plotext takes a reference line (hline, vline) as the value itself: it takes the
+    log10 on a log axis, and raises if the value is not above 0 there."""
+    return min(max(value, TINY), CLIP) if log else min(max(value, -CLIP), CLIP)

@@ -10,7 +10,7 @@ import pytest
 from lrtui.config import Settings
 from lrtui.engine.compare import CompareRun, RunStatus, check_runs
 from lrtui.engine.device import DeviceChoice
-from lrtui.engine.optimizers import OPTIMIZERS, reference_run
+from lrtui.engine.update_rules import OPTIMIZERS, reference_run
 from lrtui.engine.run import Run, State, make_dataset
 from lrtui.tfload import import_tensorflow
 

@@ -19,7 +19,7 @@ import numpy as np
 import tensorflow as tf
 
 from lrtui.engine.data import Dataset
-from lrtui.engine.optimizers import ADAGRAD_START, CODES, rule_constants
+from lrtui.engine.update_rules import ADAGRAD_START, CODES, rule_constants
 
 CAPACITIES = (1, 64, 1024, 16384)
 # The rows a chunk records per step and run; `live` says whether the run took part.

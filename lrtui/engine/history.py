@@ -27,6 +27,7 @@ class CurveView:
     w: np.ndarray
     b: np.ndarray
     span: int  # steps per bucket
+    lr: np.ndarray | None = None  # the lr used at each bucket's last step
 
 
 class LossHistory:
@@ -42,6 +43,7 @@ class LossHistory:
         self.last = np.zeros(self.capacity)
         self.w = np.zeros(self.capacity)
         self.b = np.zeros(self.capacity)
+        self.lr = np.zeros(self.capacity)
 
     def add(self, batch: StepBatch) -> None:
         if len(batch) == 0:
@@ -60,13 +62,14 @@ class LossHistory:
         self.last[where] = loss[ends]
         self.w[where] = batch.w[ends]
         self.b[where] = batch.b[ends]
+        self.lr[where] = batch.lr[ends]
         self.count = max(self.count, int(where[-1]) + 1)
 
     def _coarsen(self) -> None:
         half = self.capacity // 2
         self.low = np.r_[np.minimum(self.low[0::2], self.low[1::2]), np.full(half, np.inf)]
         self.high = np.r_[np.maximum(self.high[0::2], self.high[1::2]), np.full(half, -np.inf)]
-        for name in ("last", "w", "b"):
+        for name in ("last", "w", "b", "lr"):
             values = getattr(self, name)
             # The later bucket of a pair holds the later values, unless it is still empty.
             later_used = np.arange(1, self.capacity, 2) < self.count
@@ -80,7 +83,7 @@ class LossHistory:
         return CurveView(
             np.arange(n, dtype=np.int64) * self.span,
             self.low[:n].copy(), self.high[:n].copy(), self.last[:n].copy(),
-            self.w[:n].copy(), self.b[:n].copy(), self.span,
+            self.w[:n].copy(), self.b[:n].copy(), self.span, self.lr[:n].copy(),
         )
 
 

@@ -12,11 +12,13 @@ from enum import Enum
 
 import numpy as np
 
-from lrtui.config import DATA_FIELDS, Settings
+from lrtui.config import DATA_FIELDS, METHOD_FIELDS, Settings
 from lrtui.engine.data import Dataset, generate, load_csv
 from lrtui.engine.device import DeviceChoice
 from lrtui.engine.history import CurveView, LogRow, LossHistory, log_rows, row_at
 from lrtui.engine.recording import Recording
+from lrtui.engine.method import describe
+from lrtui.engine.stability import warning_text
 from lrtui.engine.theory import Theory, theory_of
 from lrtui.engine.records import StepBatch
 
@@ -101,7 +103,7 @@ class Run:
         from lrtui.engine.trainer import Trainer
 
         self.trainer = Trainer(self.dataset, device.name, settings.learning_rate,
-                               settings.init_w, settings.init_b)
+                               settings.init_w, settings.init_b, method=settings)
         self.history = LossHistory()
         self.recording = Recording()  # every step, for run files and CSV export
         self.data_version = 1
@@ -199,17 +201,23 @@ class Run:
         old = self.settings.learning_rate
         self.settings = self.settings.with_(learning_rate=learning_rate)
         self.trainer.set_learning_rate(learning_rate)
-        self.say(f"lr {how}: {fmt(old)} -> {fmt(learning_rate)}")
+        rescaled = ""
+        if self.settings.schedule != "constant":
+            # A schedule is a factor on the lr: the whole schedule scales with it.
+            rescaled = f" (the {self.settings.schedule} schedule scales by {learning_rate / old:.4g})"
+        self.say(f"lr {how}: {fmt(old)} -> {fmt(learning_rate)}{rescaled}")
         self._warn_if_unstable(learning_rate)
 
     def _warn_if_unstable(self, learning_rate: float) -> None:
-        regime = self.theory.regime(learning_rate)
-        if regime == "diverges":
-            self.say(f"lr {fmt(learning_rate)} is above lr_max {fmt(self.theory.lr_max)}: "
-                     "expect it to diverge", "warning")
-        elif regime == "oscillates":
-            self.say(f"lr {fmt(learning_rate)} is above 1/λmax {fmt(self.theory.lr_zigzag)}: "
-                     "expect it to oscillate", "info")
+        note = warning_text(self.settings, self.theory, learning_rate)
+        if note:
+            self.say(*note)
+
+    def warn_at_start(self) -> None:
+        """Starting above lr_max is allowed (it is the lesson), but it is said first."""
+        note = warning_text(self.settings, self.theory, self.learning_rate)
+        if note and note[1] == "warning":
+            self.say(f"starting anyway: {note[0]}", "warning")
 
     def reset(self, why: str = "reset to the initial weights") -> None:
         s = self.settings
@@ -239,13 +247,28 @@ class Run:
             self.budget_end = settings.steps
         if any(getattr(settings, f) != getattr(old, f) for f in DATA_FIELDS):
             self.set_data(make_dataset(settings))
+        elif any(getattr(settings, f) != getattr(old, f) for f in METHOD_FIELDS):
+            self.change_method()
         elif (settings.init_w, settings.init_b) != (old.init_w, old.init_b):
             self.reset("new initial weights")
+
+    def change_method(self) -> None:
+        """A new optimizer, schedule or batch size: same data, same initial weights, step 0.
+
+        A run that was running keeps running, so switching is one keypress.
+        """
+        was_running = self.state == State.RUNNING
+        self.trainer.configure(self.settings)
+        self.reset(describe(self.settings, self.dataset.n))
+        self._warn_if_unstable(self.learning_rate)
+        if was_running:
+            self.state = State.RUNNING
 
     def set_data(self, dataset: Dataset) -> None:
         self.dataset = dataset
         self.theory = theory_of(dataset.x, dataset.y)
         self.trainer.set_data(dataset)
+        self.trainer.configure(self.settings)  # the mini-batch shuffle follows the data's seed
         self.data_version += 1
         self.reset(f"new data: {dataset.source}, n={dataset.n}")
         self.say(f"lr_max {fmt(self.theory.lr_max)}, lr_opt {fmt(self.theory.lr_opt)}")

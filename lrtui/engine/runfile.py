@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from lrtui.atomic import write_atomic
-from lrtui.config import PARSERS, Settings, SettingError, check
+from lrtui.config import PARSERS, Settings, SettingError, check, parser_text
 from lrtui.engine.data import Dataset
 from lrtui.engine.history import LossHistory
 from lrtui.engine.recording import COLUMNS
@@ -174,7 +174,7 @@ def _settings(raw: dict) -> Settings:
     values = {}
     for name, value in raw.items():
         if name in PARSERS:
-            values[name] = PARSERS[name](str(value))
+            values[name] = PARSERS[name](parser_text(value))
         elif name in ("data", "theme"):
             if value is not None and not isinstance(value, str):
                 raise ValueError(f"setting {name} is not text")

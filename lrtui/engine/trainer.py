@@ -9,6 +9,13 @@ compiled function; only a handful of capacities exist.
 The loop stops early at the first step whose loss is non-finite or above
 `loss_limit`, and does not apply that step's update, so the weights stay at
 the last point where the loss was still a number.
+
+The method of a run (settings.optimizer, the lr schedule, the batch size)
+is fixed per compiled chunk: `configure` takes a new one and recompiles.
+Plain gradient descent on the full batch is the lesson's loop unchanged;
+a schedule multiplies the lr variable by its factor at each step
+(`schedules`), a Keras optimizer replaces assign_sub (`optimizers`), and a
+mini-batch is a slice of a per-epoch shuffle seeded from the data's seed.
 """
 
 from __future__ import annotations
@@ -16,7 +23,10 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
+from lrtui.config import METHOD_FIELDS, Settings
+from lrtui.engine import schedules
 from lrtui.engine.data import Dataset
+from lrtui.engine.optimizers import make_optimizer
 from lrtui.engine.records import FIELDS, StepBatch
 
 # A chunk stops at its count, so one step costs the same in any capacity; each
@@ -28,12 +38,13 @@ class Trainer:
     """Owns w, b and the lr as tf.Variables on one device, and the compiled chunks."""
 
     def __init__(self, dataset: Dataset, device: str, learning_rate: float,
-                 init_w: float, init_b: float, jit: bool = True):
+                 init_w: float, init_b: float, jit: bool = True, method: Settings | None = None):
         self.device = device
         self.jit = jit
         self.traces = 0  # how often a chunk was traced: an lr change must not add one
         self.step = 0  # steps applied since the last reset
         self._chunks: dict[int, object] = {}
+        self.n = dataset.n
         with tf.device(device):
             # Shape [None]: new data of any size reuses the traced function.
             self.x = tf.Variable(dataset.x, shape=tf.TensorShape([None]), trainable=False)
@@ -43,17 +54,49 @@ class Trainer:
             # The lr lives in a variable so that changing it never retraces.
             self.learning_rate = tf.Variable(float(learning_rate), dtype=tf.float32, trainable=False)
             self.loss_limit = tf.Variable(np.inf, dtype=tf.float32, trainable=False)
+            self.shuffle_seed = tf.Variable(0, dtype=tf.int64, trainable=False)
+            self.first_step = tf.Variable(0, dtype=tf.int32, trainable=False)
+            self.plateau = schedules.Plateau()
+        self.optimizer = None
+        self._optimizer_start: list = []
+        self.method = Settings()
+        self.configure(method or Settings())
+
+    def configure(self, method: Settings) -> None:
+        """Take the optimizer, schedule and batch size of `method`; state starts over."""
+        changed = any(getattr(method, f) != getattr(self.method, f) for f in METHOD_FIELDS)
+        self.method = method
+        self.shuffle_seed.assign(method.seed)
+        if changed or self.optimizer is None and method.optimizer != "gd":
+            with tf.device(self.device):
+                self.optimizer = make_optimizer(method, float(self.learning_rate.numpy()))
+                if self.optimizer is not None:
+                    # Built here, outside the compiled chunk; its start values are kept for reset.
+                    self.optimizer.build([self.w, self.b])
+                    self._optimizer_start = [v.numpy() for v in self.optimizer.variables]
+            self._chunks.clear()
+        self._reset_method_state()
+
+    def _reset_method_state(self) -> None:
+        self.plateau.reset()
+        if self.optimizer is not None:
+            for variable, start in zip(self.optimizer.variables, self._optimizer_start):
+                variable.assign(start)
 
     # -- state -------------------------------------------------------------
     def set_data(self, dataset: Dataset) -> None:
         self.x.assign(dataset.x)
         self.y.assign(dataset.y)
+        if self.method.batch_size and dataset.n != self.n:
+            self._chunks.clear()  # the batch slicing was compiled for the old n
+        self.n = dataset.n
 
     def reset(self, init_w: float, init_b: float) -> None:
         self.w.assign(float(init_w))
         self.b.assign(float(init_b))
         self.loss_limit.assign(np.inf)
         self.step = 0
+        self._reset_method_state()
 
     def set_learning_rate(self, learning_rate: float) -> None:
         self.learning_rate.assign(float(learning_rate))
@@ -91,6 +134,7 @@ class Trainer:
         chunk = self._chunks.get(capacity) or self._compile(capacity)
         # tf.device scopes are per thread: open it here, in the caller's thread.
         with tf.device(self.device):
+            self.first_step.assign(self.step)
             done, ok, records = chunk(tf.constant(count, tf.int32))
         done = int(done)
         ok = bool(ok)
@@ -100,35 +144,50 @@ class Trainer:
         return StepBatch(steps, *rows, diverged=not ok)
 
     def _compile(self, capacity: int):
-        w, b, x, y = self.w, self.b, self.x, self.y
+        w, b = self.w, self.b
         learning_rate, loss_limit = self.learning_rate, self.loss_limit
+        method, optimizer, plateau = self.method, self.optimizer, self.plateau
+        batch = self._batch_function(method.batch_size)
 
-        def one_step(i, ok, records):
+        def one_step(i, ok, records, step, order):
+            x, y, order = batch(step, tf.equal(i, 0), order)
             with tf.GradientTape() as tape:
                 loss = tf.reduce_mean(tf.square(w * x + b - y))
             dw, db = tape.gradient(loss, [w, b])
             good = tf.math.is_finite(loss) & (loss <= loss_limit)
             good = good & tf.math.is_finite(dw) & tf.math.is_finite(db)
             lr = learning_rate.read_value()
+            if method.schedule == "plateau":
+                lr = lr * plateau.observe(method, loss)
+            elif method.schedule != "constant":
+                lr = lr * schedules.factor(method, step)
             row = tf.stack([loss, w.read_value(), b.read_value(), dw, db, lr])
             records = records.write(i, row)
 
             def update():
-                # The lesson's update, exactly.
-                w.assign_sub(lr * dw)
-                b.assign_sub(lr * db)
+                if optimizer is None:
+                    # The lesson's update, exactly.
+                    w.assign_sub(lr * dw)
+                    b.assign_sub(lr * db)
+                else:
+                    optimizer.learning_rate.assign(lr)
+                    optimizer.apply_gradients([(dw, w), (db, b)])
                 return tf.constant(True)
 
             ok = tf.cond(good, update, lambda: tf.constant(False))
-            return i + 1, ok, records
+            return i + 1, ok, records, step + 1, order
 
         def chunk(count):
             self.traces += 1
+            # The step number is carried by the loop, not added to a fixed start: XLA
+            # would fold a loop-invariant start into the program as a constant and
+            # compile the chunk anew for each start.
+            start = self.first_step.read_value()
             records = tf.TensorArray(tf.float32, size=capacity)
-            done, ok, records = tf.while_loop(
-                lambda i, ok, _: (i < count) & ok,
+            done, ok, records, _, _ = tf.while_loop(
+                lambda i, ok, *_: (i < count) & ok,
                 one_step,
-                (tf.constant(0), tf.constant(True), records),
+                (tf.constant(0), tf.constant(True), records, start, tf.range(self.n)),
                 maximum_iterations=capacity,
             )
             return done, ok, tf.transpose(records.stack())
@@ -145,6 +204,34 @@ class Trainer:
                 compiled(tf.constant(0, tf.int32))
         self._chunks[capacity] = compiled
         return compiled
+
+    def _batch_function(self, batch_size: int):
+        """(step, first step of the chunk?, order) -> (x, y, order) for that step.
+
+        Full batch: all points. Mini-batch: the step's slice of its epoch's
+        shuffle; the shuffle depends only on the seed and the epoch, so a
+        reset replays the same batches. It is drawn at each epoch's first
+        step (and at a chunk's first step) and carried through the loop
+        meanwhile: drawing it every step would cost ten times more.
+        """
+        x, y, seed, n = self.x, self.y, self.shuffle_seed, self.n
+        if batch_size == 0 or batch_size >= n:
+            return lambda step, first, order: (x, y, order)
+
+        def batch(step, first, order):
+            per_epoch = n // batch_size  # the points left over sit out that epoch
+            place = step % per_epoch
+
+            def shuffle():
+                epoch = tf.cast(step // per_epoch, tf.int64)
+                noise = tf.random.stateless_uniform([n], seed=tf.stack([seed, epoch]))
+                return tf.argsort(noise)
+
+            order = tf.cond((place == 0) | first, shuffle, lambda: order)
+            picks = tf.slice(order, [place * batch_size], [batch_size])
+            return tf.gather(x, picks), tf.gather(y, picks), order
+
+        return batch
 
     def warm_up(self) -> None:
         """Compile the chunk every run starts with (XLA prints on its first compile: call while muted)."""

@@ -25,6 +25,9 @@ HELP = """\
 | `[` `]` / `{` `}` | loss cursor: a step / a tenth of the run (or point with the mouse) |
 | `e` / `E` | save the run (`lrtui --load` reopens it) / the steps as CSV |
 | `f8` | SVG screenshot |
+| `f` | LR range test: loss against lr, suggestions; `1`-`4` apply one |
+| `o` | optimizer, schedule and batch size, with all their parameters |
+| `v` | show / hide the lr curve (the lr each step used) beside the loss |
 | `tab` | move between fields |
 | `ctrl+p` | command palette: every action, and the themes |
 | `?` | this help |
@@ -38,6 +41,16 @@ the lr field and in the status line): the loss grows and the run stops,
 **The numbers.** lr_max = 2/λmax, where λmax is the largest eigenvalue of
 the loss's Hessian; above 1/λmax the path zig-zags; lr_opt = 2/(λmax + λmin)
 is the best constant lr for this data.
+
+**Optimizers and schedules.** `o` opens every parameter; the pane has
+optimizer, schedule and batch. Switching any of them restarts from the same
+initial weights and data. A schedule *multiplies* the lr: `+`, `-` and a
+typed lr rescale the whole schedule from the next step. For optimizers other
+than plain GD, lr_max is only the plain-GD bound.
+
+**The range test.** `f` raises the lr from 1e-7 to 10 over 100 steps on a
+copy of the model (the run is untouched) and marks fastai's suggestions
+beside lr_max and lr_opt: compare them.
 
 Press `escape`, `?` or `q` to close.
 """

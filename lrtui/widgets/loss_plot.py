@@ -8,7 +8,7 @@ from textual.reactive import reactive
 from lrtui.engine.history import CurveView
 from lrtui.engine.run import fmt
 from lrtui.plotdata import (downsample, finite_pairs, limit_value, limits, nice_ceiling,
-                            positive_pairs, snapped, ticks)
+                            line_value, positive_pairs, snapped, ticks)
 from lrtui.themes import plot_color
 from lrtui.widgets.loss_cursor import LossCursor
 from lrtui.widgets.plot_pane import PlotPane
@@ -92,7 +92,7 @@ class LossPlot(PlotPane):
         if self._ols_loss is not None and (self._ols_loss > 0 or not log):
             if low <= self._ols_loss <= high:
                 # plotext takes reference lines in data units, even on a log axis.
-                plt.hline(self._ols_loss, plot_color(theme, "true-line", "success"))
+                plt.hline(line_value(self._ols_loss, log), plot_color(theme, "true-line", "success"))
         reading = self.cursor.reading(curve)
         if reading is None:
             plt.title(f"loss {fmt(float(curve.last[-1]))}")

@@ -6,6 +6,7 @@ from rich.markup import escape
 from textual.widgets import Static
 
 from lrtui.engine.run import Snapshot, State, fmt
+from lrtui.engine.stability import marker
 
 STATE_STYLE = {
     State.LOADING: "$warning",
@@ -32,9 +33,16 @@ class StatusLine(Static):
         note = f" [$warning]({snap.device_note.split(':')[0]})[/]" if snap.device_note else ""
         parts.append(f"device {snap.device}{note}")
         lr = f"lr {fmt(snap.learning_rate)}"
+        curve = snap.curve
+        if snap.settings.schedule != "constant" and curve is not None and curve.lr is not None \
+                and len(curve.lr):
+            lr += f" (used {fmt(float(curve.lr[-1]))})"
         if snap.theory is not None:
             ratio = snap.learning_rate / snap.theory.lr_max
             style = "$error" if ratio >= 1 else "$warning" if ratio > 0.5 else ""
             lr += f" = [{style or 'b'}]{ratio:.2f}×[/] lr_max"
+            mark = marker(snap.settings, snap.theory)
+            if mark.regime != "converges":
+                lr += f" [{'$error' if mark.regime == 'diverges' else '$warning'}]{mark.words}[/]"
         parts.append(lr)
         self.update("  ".join(parts))
