@@ -112,7 +112,7 @@ class CompareFitPlot(FitPlot):
         self.redraw()
 
     def draw(self) -> None:
-        self._fit = None
+        self._drawn = None  # no single fit line here: one per run below
         super().draw()
         if self._box is None:
             return

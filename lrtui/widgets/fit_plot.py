@@ -21,7 +21,8 @@ class FitPlot(PlotPane):
         self._x = self._y = None
         self._box: tuple[float, float, float, float] | None = None
         self._true: tuple[float, float] | None = None
-        self._fit: tuple[float, float] | None = None
+        self._fit: tuple[float, float] | None = None  # the run's latest (w, b)
+        self._drawn: tuple[float, float] | None = None  # the (w, b) the screen shows
 
     def set_data(self, x: np.ndarray, y: np.ndarray, true_line: tuple[float, float] | None,
                  start_line: tuple[float, float]) -> None:
@@ -50,16 +51,17 @@ class FitPlot(PlotPane):
         return x0 - pad_x, x1 + pad_x, y0 - pad_y, y1 + pad_y
 
     def set_fit(self, w: float, b: float) -> None:
-        if self._fit == (w, b) or self._same_on_screen(w, b):
-            return
         self._fit = (w, b)
+        if self._drawn == (w, b) or self._same_on_screen(w, b):
+            return
+        self._drawn = (w, b)
         self.redraw()
 
     def _same_on_screen(self, w: float, b: float) -> bool:
         """True if the line would land on the same dots and the title would read the same."""
-        if self._fit is None or self._box is None:
+        if self._drawn is None or self._box is None:
             return False
-        old_w, old_b = self._fit
+        old_w, old_b = self._drawn
         if _title(w, b) != _title(old_w, old_b):
             return False
         x0, x1, y0, y1 = self._box
@@ -79,8 +81,8 @@ class FitPlot(PlotPane):
                     label="data")
         if self._true is not None:
             self._line(*self._true, box, plot_color(theme, "true-line", "success"), "true line")
-        if self._fit is not None:
-            w, b = self._fit
+        if self._drawn is not None:
+            w, b = self._drawn
             if self._line(w, b, box, plot_color(theme, "fit-line", "error"), "fit"):
                 plt.title(_title(w, b))
             else:
