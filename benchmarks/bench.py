@@ -241,6 +241,16 @@ def show(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def markdown(rows: list[dict]) -> str:
+    lines = ["| figure | measured | target | met | how |", "|---|---|---|---|---|"]
+    for r in rows:
+        value = "n/a" if r["value"] is None else \
+            f"{r['value']:,.{0 if abs(r['value']) >= 100 else 2}f}{r['unit']}"
+        lines.append(f"| {r['figure']} | {value} | {r['target']} | {'yes' if r['met'] else '**no**'} "
+                     f"| {r['how']} |")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="shorter windows, for a first look")
@@ -271,7 +281,9 @@ def main(argv: list[str] | None = None) -> int:
     machine = {"python": platform.python_version(), "cores": os.cpu_count(), "machine": platform.machine()}
     with open(args.json, "w", encoding="utf-8") as out:
         json.dump({"machine": machine, "quick": args.quick, "results": rows}, out, indent=2)
-    print(f"\nwritten to {args.json}")
+    with open(args.json.replace(".json", ".md"), "w", encoding="utf-8") as out:
+        out.write(markdown(rows))
+    print(f"\nwritten to {args.json} and {args.json.replace('.json', '.md')}")
     return 0
 
 

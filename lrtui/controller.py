@@ -206,7 +206,7 @@ class Controller:
     def _do_apply(self, run: Run, settings: Settings) -> None:
         self._apply_guarded(run, lambda: run.apply(settings))
 
-    def _do_save(self, run: Run, path: str) -> None:
+    def _do_save(self, run: Run, path: str, done: threading.Event | None = None) -> None:
         from lrtui.engine.runfile import save_run
 
         try:
@@ -215,6 +215,16 @@ class Controller:
             run.say(f"cannot save the run to {path}: {error.strerror or error}", "error")
         else:
             run.say(f"run saved to {path}")
+            if done is not None:
+                done.set()
+
+    def save_and_wait(self, path, timeout: float) -> bool:
+        """Save the run from the worker (between two chunks); True once the file is written."""
+        if self.run is None or self.stop.is_set():
+            return False
+        done = threading.Event()
+        self.send("save", str(path), done)
+        return done.wait(timeout)
 
     def _do_export_csv(self, run: Run, path: str) -> None:
         from lrtui.engine.export import export_csv

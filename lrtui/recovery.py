@@ -1,10 +1,11 @@
 """A dropped connection loses nothing: on SIGHUP the current run is saved, then the app exits.
 
-The file is small JSON beside TensorFlow's log (~/.local/state/lrtui/recovery.json):
-the settings, the step, the weights, the lr and the loss of the last frame the
-app received, and a `resume` command line that starts a new run from those
-weights with the same lr and data. It is written to a temporary file first and
-renamed, so it is never half written.
+Two files beside TensorFlow's log (~/.local/state/lrtui/): recovery-run.json,
+a full run file that `lrtui --load` reopens where the run stopped, and
+recovery.json, a small summary (the settings, step, weights, lr and loss of
+the last frame, and the `resume` command line: `lrtui --load …`, or, while
+TensorFlow was still loading, the options to start again). Both are written
+to a temporary file first and renamed, so neither is ever half written.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ VERSION = 1
 # After a hangup the terminal may be gone and a write to it may block: exit anyway.
 EXIT_GRACE_SECONDS = 3.0
 HANGUP_RETURN_CODE = 128 + signal.SIGHUP
+# The worker writes the run file between two chunks: it is done well within this.
+RUN_FILE_SECONDS = 1.5
 
 
 def recovery_path() -> Path:
@@ -56,7 +59,12 @@ def resume_command(settings: Settings, w: float | None, b: float | None) -> str:
     return shlex.join(words)
 
 
-def recovery_record(settings: Settings, snapshot: Snapshot | None, reason: str) -> dict:
+def recovery_run_path() -> Path:
+    return log_dir() / "recovery-run.json"
+
+
+def recovery_record(settings: Settings, snapshot: Snapshot | None, reason: str,
+                    run_file: Path | None = None) -> dict:
     record = {"version": VERSION, "reason": reason,
               "saved_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
               "settings": {k: _number(v) if isinstance(v, float) else v
@@ -68,6 +76,8 @@ def recovery_record(settings: Settings, snapshot: Snapshot | None, reason: str) 
                       data=snapshot.data_source, resume=resume_command(settings, w, b))
     else:
         record.update(state="loading", step=0, resume=resume_command(settings, None, None))
+    if run_file is not None:  # the whole run, history and all: --load continues it exactly
+        record.update(run_file=str(run_file), resume=shlex.join(["lrtui", "--load", str(run_file)]))
     return record
 
 
@@ -98,8 +108,11 @@ def install_hangup_handler(app) -> None:
     def on_hangup(signum, frame) -> None:
         snapshot = app.snapshot
         settings = snapshot.settings if snapshot is not None else app.settings
+        run_file = recovery_run_path()
         try:
-            save_recovery(recovery_record(settings, snapshot, "hangup"))
+            run_file.parent.mkdir(parents=True, exist_ok=True)
+            saved = app.controller.save_and_wait(run_file, RUN_FILE_SECONDS)
+            save_recovery(recovery_record(settings, snapshot, "hangup", run_file if saved else None))
         except OSError:
             pass  # nowhere to write and nobody to tell: still exit cleanly
         app.controller.shutdown()

@@ -187,9 +187,14 @@ def test_sighup_saves_the_run_to_the_recovery_file(terminals, env, tmp_path):
     assert record["learning_rate"] == 0.05
     assert record["settings"]["seed"] == 3 and record["settings"]["learning_rate"] == 0.05
     assert record["w"] != 0.0 and record["loss"] < 2.403  # it trained: the lesson's start is 2.403
-    resume = record["resume"]
-    assert resume.startswith("lrtui ") and "--seed 3" in resume and "--lr 0.05" in resume
-    assert f"--init-w {record['w']!r}" in resume, resume
+    # The whole run is in a run file that --load reopens at the same step and weights.
+    run_path = tmp_path / "state" / "lrtui" / "recovery-run.json"
+    assert record["resume"] == f"lrtui --load {run_path}"
+    from lrtui.engine.runfile import read_run_file
+
+    saved = read_run_file(run_path)
+    assert saved.settings.seed == 3 and saved.settings.learning_rate == 0.05
+    assert saved.step == 40 and (saved.w, saved.b) == pytest.approx((record["w"], record["b"]))
     assert not list(path.parent.glob(".recovery-*")), "a temporary file was left behind"
 
 
