@@ -193,7 +193,7 @@ async def main():
         plot = app.query_one(LossPlot)
         out = []
         for steps in (1_000, 10_000_000):
-            plot.set_curve(history(steps), steps, 0.01)
+            plot.set_curve(history(steps), steps, steps, 0.01)
             times = []
             for _ in range(10):
                 t = time.perf_counter(); plot._build(); times.append(time.perf_counter() - t)
@@ -202,6 +202,8 @@ async def main():
 asyncio.run(main())
 """
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    if result.returncode:
+        raise RuntimeError(result.stderr.strip().splitlines()[-1])
     small, large = (float(v) for v in result.stdout.split())
     ratio = large / small
     return [figure("loss-pane redraw, 10M vs 1k steps of history", ratio, "flat (≤ 1.5×)", ratio <= 1.5,

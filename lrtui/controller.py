@@ -22,7 +22,7 @@ from lrtui.engine.theory import theory_of
 
 # At max speed a chunk is sized to take about this long: short enough that a
 # key is obeyed at once, long enough that the Python call costs nothing.
-CHUNK_SECONDS = 0.025
+CHUNK_SECONDS = 0.015
 MAX_CHUNK = 1 << 20
 # A frame carries at most this many log rows: the pane shows the newest few
 # dozen, and at max speed a frame can span thousands of logged steps.
@@ -70,6 +70,8 @@ class Controller:
     def frame_shown(self) -> None:
         """The UI has drawn the last frame; the next one may go."""
         self._ui_busy.clear()
+        if self._unsent:  # a paused worker holds a frame back: send it now, not at its next look
+            self.commands.put(("wake", ()))
 
     # -- the thread body -------------------------------------------------------
     def __call__(self) -> None:
@@ -94,13 +96,8 @@ class Controller:
                 # Frames are rationed while running; the one that ends a run always goes out.
                 self._publish(force=not self.running)
             else:
-                try:
-                    # While a frame is held back, look again soon to send it.
-                    command = self.commands.get(timeout=0.02 if self._unsent else None)
-                except queue.Empty:
-                    self._publish(force=True)
-                else:
-                    self._handle(*command)  # publishes what it changed
+                # A held-back frame goes out when the UI wakes this with frame_shown.
+                self._handle(*self.commands.get())  # publishes what it changed
 
     def _first_dataset(self) -> tuple[Dataset, str]:
         """The run's data; a bad --data file falls back to generated points, with a notice."""
@@ -150,7 +147,10 @@ class Controller:
             return
         if self._ui_busy.is_set():
             self._unsent = True
-            return
+            # Look again after saying so: if the UI cleared it meanwhile, frame_shown
+            # may have missed the flag, so send now; if not, frame_shown will wake us.
+            if self._ui_busy.is_set():
+                return
         self._unsent = False
         self._last_publish = now
         if self._acknowledge:
@@ -164,6 +164,8 @@ class Controller:
     # -- what each command does -----------------------------------------------------
     def _handle(self, name: str, args: tuple) -> None:
         if name == "wake":
+            if self._unsent:
+                self._publish(force=True)
             return
         getattr(self, f"_do_{name}")(self.run, *args)
         self.settings = self.run.settings
