@@ -29,9 +29,10 @@ async def test_demo_tape_tells_the_lesson(tmp_path):
     replay = await replay_tape(load_tape(DEMO), svg_dir=tmp_path, sleep_cap=0.2)
     assert replay.settings.learning_rate == 0.001 and replay.settings.speed == "100"
     waits = [s for s in replay.scenes if s.command == "Wait"]
-    assert [s.state for s in waits] == ["ready", "finished", "ready", "finished", "ready",
-                                        "diverged", "finished"]
-    _, too_small, _, good, _, diverged, recovered = waits
+    assert [s.state for s in waits[:7]] == ["ready", "finished", "ready", "finished", "ready",
+                                            "diverged", "finished"]
+    _, too_small, _, good, _, diverged, recovered = waits[:7]
+    range_test, _, suggested, compare = waits[7:]
     # 1. lr 0.001: the budget ran out with the loss still far from its minimum.
     assert too_small.learning_rate == 0.001 and too_small.step == 200
     assert too_small.loss > 0.5
@@ -44,8 +45,16 @@ async def test_demo_tape_tells_the_lesson(tmp_path):
     assert recovered.learning_rate == pytest.approx(0.2)
     assert recovered.step > diverged.step and recovered.loss < 0.02
 
+    # 5. the range test shows its suggestions; key 1 makes minimum/10 the lr, and it fits.
+    assert "minimum" in range_test.text and "valley" in range_test.text
+    assert suggested.state == "finished" and suggested.loss < 0.02
+    assert 0.01 < suggested.learning_rate < 0.7558, "minimum/10 lies below lr_max on this data"
+    # 6. compare mode: the ×9 run blows up while the others go on to the budget.
+    assert "compare: finished" in compare.text and "diverged at step" in compare.text
+
     frames = {p.name: p for p in replay.svgs}
-    for name in ("1-too-small.svg", "2-good.svg", "3-diverged.svg", "4-recovered.svg"):
+    for name in ("1-too-small.svg", "2-good.svg", "3-diverged.svg", "4-recovered.svg",
+                 "5-range-test.svg", "6-suggested-lr.svg", "7-compare.svg"):
         assert (tmp_path / "frames" / name).is_file()
     assert "lr 0.001" in svg_text(frames["1-too-small.svg"])
     assert "budget reached" in svg_text(frames["2-good.svg"])
