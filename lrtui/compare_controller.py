@@ -1,58 +1,46 @@
 """The worker side of compare mode: owns the CompareRun, paces it, obeys commands.
 
-The same shape as lrtui.controller: a thread body that checks `stop` between
-chunks and while waiting, commands through a queue, frames handed to
-`publish`. Every command takes `run`: an index to act on one run, or None
+The same loop as lrtui.controller (lrtui.pacing): a thread body that checks
+`stop` between chunks and while waiting, commands through a queue, frames
+handed to `publish`. Every command takes `run`: an index to act on one run, or None
 for all of them.
 """
 
 from __future__ import annotations
 
-import queue
 import threading
-import time
 from typing import Callable
 
 from lrtui.config import Settings
-from lrtui.controller import CHUNK_SECONDS, LR_RANGE, MAX_CHUNK
+from lrtui.controller import LR_RANGE
 from lrtui.engine.compare import CompareRun, CompareSnapshot, RunStatus
 from lrtui.engine.update_rules import OPTIMIZERS
 from lrtui.engine.run import State, fmt, make_dataset
 from lrtui.engine.landscape import moments_of
 from lrtui.engine.theory import theory_of
+from lrtui.pacing import PacedWorker
 
 
 _NOTHING_TO_RUN = ("nothing to run: the runs are diverged or paused on their own; lower a "
                    "diverged run's lr (select it, then -), release a paused one, or reset (r)")
 
 
-class CompareController:
+class CompareController(PacedWorker):
     def __init__(self, settings: Settings, learning_rates, optimizers,
-                 publish: Callable[[CompareSnapshot], None], fps: float = 15.0):
+                 publish: Callable[[CompareSnapshot], None], fps: float = 15.0,
+                 acknowledge: bool = False):
+        super().__init__(fps, acknowledge)
         self.settings = settings
         self.learning_rates = list(learning_rates)
         self.optimizers = list(optimizers)
         self.publish = publish
-        self.frame_interval = 1.0 / fps
-        self.stop = threading.Event()
         self.finished = threading.Event()  # set when the thread body has returned
-        self.commands: queue.Queue = queue.Queue()
         self.compare: CompareRun | None = None
-        self._chunk = 64
-        self._steps_per_second = 0.0
-        self._last_publish = 0.0
         self._data_sent = False
 
     @property
     def running(self) -> bool:
         return self.compare is not None and self.compare.state == State.RUNNING
-
-    def send(self, name: str, *args) -> None:
-        self.commands.put((name, args))
-
-    def shutdown(self) -> None:
-        self.stop.set()
-        self.commands.put(("wake", ()))
 
     # -- the thread body -------------------------------------------------------
     def __call__(self) -> None:
@@ -77,63 +65,30 @@ class CompareController:
             self.publish(_waiting(self.settings, None, State.ERROR, str(error)))
             return
         self._publish(force=True)
-        while not self.stop.is_set():
-            if self.running and not self.compare.steppable():
-                # The rest are held on their own: the comparison as a whole is paused.
-                self.compare.state = State.PAUSED
-                self._publish(force=True)
-            if self.running:
-                self._train_one_tick()
-                # Frames are rationed while running; the one that stops it always goes out.
-                self._publish(force=not self.running)
-            else:
-                self._handle(*self.commands.get())
+        self.serve()
 
-    def _train_one_tick(self) -> None:
-        compare = self.compare
-        rate = compare.settings.steps_per_second
-        started = time.perf_counter()
-        count = self._chunk if rate is None else max(1, round(rate * self.frame_interval))
-        batches = compare.advance(count)
-        elapsed = time.perf_counter() - started
-        took = max((len(b) for b in batches), default=0)
-        if rate is None and elapsed > 0 and took == count:
-            wanted = int(count * CHUNK_SECONDS / elapsed)
-            self._chunk = max(1, min(MAX_CHUNK, wanted, self._chunk * 4))
-        self._wait(count / rate - elapsed if rate else 0.0)
-        total = time.perf_counter() - started
-        if total > 0 and took:
-            now = took / total
-            previous = self._steps_per_second
-            self._steps_per_second = now if not previous else 0.8 * previous + 0.2 * now
+    # -- what the shared loop asks of this worker ------------------------------------
+    def _rate(self) -> float | None:
+        return self.compare.settings.steps_per_second
 
-    def _wait(self, seconds: float) -> None:
-        deadline = time.perf_counter() + seconds
-        while not self.stop.is_set():
-            try:
-                command = self.commands.get(timeout=max(0.0, deadline - time.perf_counter()))
-            except queue.Empty:
-                return
-            self._handle(*command)
-            if not (self.running and self.compare.steppable()):
-                return
+    def _advance(self, count: int) -> int:
+        taken = max((len(b) for b in self.compare.advance(count)), default=0)
+        if self.running and not self.compare.steppable():
+            # The rest are held on their own: the comparison as a whole is paused.
+            self.compare.state = State.PAUSED
+        return taken
 
-    def _publish(self, force: bool = False) -> None:
-        now = time.perf_counter()
-        if self.stop.is_set() or (not force and now - self._last_publish < self.frame_interval):
-            return
-        self._last_publish = now
-        speed = self._steps_per_second if self.running else 0.0
-        self.publish(self.compare.snapshot(speed, with_data=not self._data_sent))
+    def _can_go_on(self) -> bool:
+        return self.compare.steppable()
+
+    def _send_frame(self, steps_per_second: float) -> None:
+        self.publish(self.compare.snapshot(steps_per_second, with_data=not self._data_sent))
         self._data_sent = True
 
-    # -- commands ---------------------------------------------------------------
-    def _handle(self, name: str, args: tuple) -> None:
-        if name == "wake":
-            return
-        getattr(self, f"_do_{name}")(self.compare, *args)
-        self._publish(force=True)
+    def _target(self) -> CompareRun:
+        return self.compare
 
+    # -- commands ---------------------------------------------------------------
     def _do_toggle(self, compare: CompareRun, run: int | None) -> None:
         if run is not None:  # one run: hold or release it, the others carry on
             compare.hold(run, not compare.held[run])

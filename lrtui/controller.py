@@ -3,15 +3,12 @@
 It is the only code that sees both sides, and it still imports no Textual:
 it takes commands through a queue and hands each frame to `publish`, a
 callable the app supplies (posting a Textual message, which is thread-safe).
-The thread body checks `stop` between chunks and while waiting, so quitting
-never waits for more than one chunk.
+The pacing, the command loop and the frame rationing are lrtui.pacing's.
 """
 
 from __future__ import annotations
 
-import queue
 import threading
-import time
 from typing import Callable
 
 from lrtui import stats
@@ -19,59 +16,32 @@ from lrtui.config import Settings
 from lrtui.engine.data import Dataset
 from lrtui.engine.run import Run, Snapshot, State, fmt, make_dataset
 from lrtui.engine.theory import theory_of
+from lrtui.pacing import PacedWorker
 
-# At max speed a chunk is sized to take about this long: short enough that a
-# key is obeyed at once, long enough that the Python call costs nothing.
-CHUNK_SECONDS = 0.015
-MAX_CHUNK = 1 << 20
 # A frame carries at most this many log rows: the pane shows the newest few
 # dozen, and at max speed a frame can span thousands of logged steps.
 ROWS_PER_FRAME = 100
 LR_RANGE = (1e-10, 1e4)
 
 
-class Controller:
+class Controller(PacedWorker):
     def __init__(self, settings: Settings, publish: Callable[[Snapshot], None],
                  fps: float = 15.0,
                  load_engine: Callable[[Settings, Dataset], Run] | None = None,
                  dataset: Dataset | None = None,
                  acknowledge: bool = False):
+        super().__init__(fps, acknowledge)
         self.settings = settings
         self.publish = publish
-        self.frame_interval = 1.0 / fps
-        self.stop = threading.Event()
-        self.commands: queue.Queue = queue.Queue()
         self._load_engine = load_engine or load_run
         self._dataset = dataset  # given when a run file brings its own points
         self.run: Run | None = None
-        self._steps_per_second = 0.0
-        self._chunk = 64
-        self._last_publish = 0.0
         self._data_sent = 0
-        # With acknowledge=True a new frame waits until the UI has shown the
-        # last one: a slow terminal then gets fewer frames, never a backlog.
-        self._acknowledge = acknowledge
-        self._ui_busy = threading.Event()
-        self._unsent = False
         self.loading = False
 
     @property
     def running(self) -> bool:
         return self.run is not None and self.run.state == State.RUNNING
-
-    # -- commands, callable from any thread ------------------------------------
-    def send(self, name: str, *args) -> None:
-        self.commands.put((name, args))
-
-    def shutdown(self) -> None:
-        self.stop.set()
-        self.commands.put(("wake", ()))
-
-    def frame_shown(self) -> None:
-        """The UI has drawn the last frame; the next one may go."""
-        self._ui_busy.clear()
-        if self._unsent:  # a paused worker holds a frame back: send it now, not at its next look
-            self.commands.put(("wake", ()))
 
     # -- the thread body -------------------------------------------------------
     def __call__(self) -> None:
@@ -90,14 +60,7 @@ class Controller:
             self.run.say(fallback, "error")
         stats.mark("engine_ready")
         self._publish(force=True)
-        while not self.stop.is_set():
-            if self.running:
-                self._train_one_tick()
-                # Frames are rationed while running; the one that ends a run always goes out.
-                self._publish(force=not self.running)
-            else:
-                # A held-back frame goes out when the UI wakes this with frame_shown.
-                self._handle(*self.commands.get())  # publishes what it changed
+        self.serve()
 
     def _first_dataset(self) -> tuple[Dataset, str]:
         """The run's data; a bad --data file falls back to generated points, with a notice."""
@@ -109,68 +72,29 @@ class Controller:
             self.settings = self.settings.with_(data=None)
             return make_dataset(self.settings), f"{error}: using generated data instead"
 
-    def _train_one_tick(self) -> None:
-        run = self.run
-        rate = run.settings.steps_per_second
-        started = time.perf_counter()
-        # Below the frame rate, one step per 1/rate s; above it, rate/fps steps a frame.
-        count = self._chunk if rate is None else max(1, round(rate * self.frame_interval))
-        batch = run.advance(count)
-        elapsed = time.perf_counter() - started
-        stats.count("steps", len(batch))
+    # -- what the shared loop asks of this worker ------------------------------------
+    def _rate(self) -> float | None:
+        return self.run.settings.steps_per_second
+
+    def _advance(self, count: int) -> int:
+        taken = len(self.run.advance(count))
+        stats.count("steps", taken)
         stats.mark("first_step")
-        if rate is None and elapsed > 0 and len(batch) == count:
-            wanted = int(count * CHUNK_SECONDS / elapsed)
-            self._chunk = max(1, min(MAX_CHUNK, wanted, self._chunk * 4))
-        self._wait(count / rate - elapsed if rate else 0.0)
-        total = time.perf_counter() - started
-        if total > 0 and len(batch):
-            now = len(batch) / total
-            previous = self._steps_per_second
-            self._steps_per_second = now if not previous else 0.8 * previous + 0.2 * now
+        return taken
 
-    def _wait(self, seconds: float) -> None:
-        """Wait until the next tick, obeying any command at once."""
-        deadline = time.perf_counter() + seconds
-        while not self.stop.is_set():
-            try:
-                command = self.commands.get(timeout=max(0.0, deadline - time.perf_counter()))
-            except queue.Empty:
-                return
-            self._handle(*command)
-            if not self.running:
-                return
-
-    def _publish(self, force: bool = False) -> None:
-        now = time.perf_counter()
-        if self.stop.is_set() or (not force and now - self._last_publish < self.frame_interval):
-            return
-        if self._ui_busy.is_set():
-            self._unsent = True
-            # Look again after saying so: if the UI cleared it meanwhile, frame_shown
-            # may have missed the flag, so send now; if not, frame_shown will wake us.
-            if self._ui_busy.is_set():
-                return
-        self._unsent = False
-        self._last_publish = now
-        if self._acknowledge:
-            self._ui_busy.set()
+    def _send_frame(self, steps_per_second: float) -> None:
         run = self.run
         with_data = run.data_version != self._data_sent
         self._data_sent = run.data_version
-        speed = self._steps_per_second if self.running else 0.0
-        self.publish(run.snapshot(speed, with_data, max_rows=ROWS_PER_FRAME))
+        self.publish(run.snapshot(steps_per_second, with_data, max_rows=ROWS_PER_FRAME))
+
+    def _target(self) -> Run:
+        return self.run
+
+    def _after_command(self) -> None:
+        self.settings = self.run.settings
 
     # -- what each command does -----------------------------------------------------
-    def _handle(self, name: str, args: tuple) -> None:
-        if name == "wake":
-            if self._unsent:
-                self._publish(force=True)
-            return
-        getattr(self, f"_do_{name}")(self.run, *args)
-        self.settings = self.run.settings
-        self._publish(force=True)
-
     def _do_toggle(self, run: Run) -> None:
         if self.running:
             run.state = State.PAUSED

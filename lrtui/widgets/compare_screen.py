@@ -75,7 +75,8 @@ class CompareScreen(Screen):
         self._last_event = ""
         self.snapshot: CompareSnapshot | None = None
         self.controller = CompareController(settings, learning_rates, optimizers,
-                                            lambda snap: self.post_message(CompareFrame(snap)), fps)
+                                            lambda snap: self.post_message(CompareFrame(snap)), fps,
+                                            acknowledge=True)
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="compare-top"):
@@ -121,6 +122,8 @@ class CompareScreen(Screen):
         if snap.state == State.ERROR:
             self.notify(snap.message, markup=False, title="cannot compare", severity="error",
                         timeout=30)
+        # The worker sends the next frame once this one is on screen.
+        self.call_after_refresh(self.controller.frame_shown)
 
     @staticmethod
     def _paths(snap: CompareSnapshot) -> list[Path]:
