@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import tensorflow as tf
 
+from lrtui.engine.compiled import compile_chunk
 from lrtui.engine.data import Dataset
 from lrtui.engine.update_rules import ADAGRAD_START, CODES, rule_constants
 
@@ -189,15 +190,7 @@ class BatchedTrainer:
             )
             return done, records.stack()
 
-        compiled = tf.function(chunk, jit_compile=self.jit)
-        with tf.device(self.device):
-            try:
-                compiled(tf.constant(0, tf.int32))
-            except (tf.errors.InvalidArgumentError, tf.errors.UnimplementedError,
-                    tf.errors.InternalError):
-                self.jit = False  # no XLA here: the plain graph still runs
-                compiled = tf.function(chunk, jit_compile=False)
-                compiled(tf.constant(0, tf.int32))
+        compiled, self.jit = compile_chunk(chunk, self.device, self.jit)
         self._chunks[capacity] = compiled
         return compiled
 

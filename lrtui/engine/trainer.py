@@ -25,6 +25,7 @@ import tensorflow as tf
 
 from lrtui.config import METHOD_FIELDS, Settings
 from lrtui.engine import schedules
+from lrtui.engine.compiled import compile_chunk
 from lrtui.engine.data import Dataset
 from lrtui.engine.optimizers import make_optimizer
 from lrtui.engine.records import FIELDS, StepBatch
@@ -192,16 +193,7 @@ class Trainer:
             )
             return done, ok, tf.transpose(records.stack())
 
-        compiled = tf.function(chunk, jit_compile=self.jit)
-        with tf.device(self.device):
-            try:
-                compiled(tf.constant(0, tf.int32))
-            except (tf.errors.InvalidArgumentError, tf.errors.UnimplementedError,
-                    tf.errors.InternalError):
-                # No XLA for this device/build: the plain graph is still ~20x eager.
-                self.jit = False
-                compiled = tf.function(chunk, jit_compile=False)
-                compiled(tf.constant(0, tf.int32))
+        compiled, self.jit = compile_chunk(chunk, self.device, self.jit)
         self._chunks[capacity] = compiled
         return compiled
 
