@@ -10,6 +10,7 @@ from lrtui import __version__
 from lrtui.compare_cli import add_compare_parser, run_compare_command
 from lrtui.config import (OPTIMIZERS, PARSERS, SCHEDULES, SPEEDS, Settings, SettingError, as_text,
                           check)
+from lrtui.headless_exit import headless_command
 
 DEFAULTS = Settings()
 
@@ -197,26 +198,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "find-lr":
         if args.start >= args.end:
             parser.error(f"--start {args.start:g} must be below --end {args.end:g}")
-        return _headless(lambda: _find_lr(settings, args))
+        return headless_command(lambda: _find_lr(settings, args))
     if args.command == "run":
-        from lrtui.engine.data import DataError
-        from lrtui.headless import run_headless
-        from lrtui.tfload import TensorFlowMissing
-
         save = getattr(args, "save", None)
         if save and not Path(save).resolve().parent.is_dir():
             parser.error(f"--save: no folder {Path(save).parent} to save {Path(save).name} in")
-        try:
-            return run_headless(settings, args.format, save=save)
-        except OSError as error:
-            print(f"lrtui: error: cannot save the run to {save}: {error.strerror or error}",
-                  file=sys.stderr)
-            return 2
-        except (DataError, TensorFlowMissing) as error:
-            print(f"lrtui: error: {error}", file=sys.stderr)
-            return 2
-        except KeyboardInterrupt:
-            return 130
+        return headless_command(lambda: _run(settings, args.format, save))
     if args.fps <= 0 or args.fps > 120:
         parser.error("--fps: use a number from 0.5 to 120")
     run_file = None
@@ -240,15 +227,12 @@ def _find_lr(settings: Settings, args: argparse.Namespace) -> int:
     return run_find_lr(settings, args.start, args.end, args.num, args.format)
 
 
-def _headless(work) -> int:
-    """Run a headless command; a bad data file or a missing TensorFlow is one line, exit 2."""
-    from lrtui.engine.data import DataError
-    from lrtui.tfload import TensorFlowMissing
+def _run(settings: Settings, format: str, save: str | None) -> int:
+    from lrtui.headless import run_headless
 
     try:
-        return work()
-    except (DataError, TensorFlowMissing) as error:
-        print(f"lrtui: error: {error}", file=sys.stderr)
+        return run_headless(settings, format, save=save)
+    except OSError as error:
+        print(f"lrtui: error: cannot save the run to {save}: {error.strerror or error}",
+              file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        return 130

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from lrtui.config import Settings
 from lrtui.engine.update_rules import OPTIMIZERS, parse_optimizer
+from lrtui.headless_exit import headless_command
 
 
 def add_compare_parser(commands, add_options, typed) -> argparse.ArgumentParser:
@@ -37,17 +37,10 @@ def _optimizer(text: str) -> str:
 def run_compare_command(args: argparse.Namespace, settings: Settings, parser) -> int:
     from lrtui.compare_headless import run_compare
     from lrtui.engine.compare import check_runs
-    from lrtui.engine.data import DataError
-    from lrtui.tfload import TensorFlowMissing
 
     try:
         check_runs(args.learning_rates, args.optimizers)
     except ValueError as error:
         parser.error(str(error))
-    try:
-        return run_compare(settings, args.learning_rates, args.optimizers, args.format)
-    except (DataError, TensorFlowMissing) as error:
-        print(f"lrtui: error: {error}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
+    return headless_command(
+        lambda: run_compare(settings, args.learning_rates, args.optimizers, args.format))
