@@ -1,9 +1,5 @@
-"""Every model's loss and gradient against an independent float64 numpy implementation.
-
-The numpy side is written out by hand here (forward pass and backpropagation),
-without TensorFlow, so a mistake in a model's TensorFlow formula shows as a
-mismatch instead of being copied into the reference.
-"""
+"""Every model's loss and gradient against an independent float64 numpy implementation
+(tests/numpy_models.py), lanes, parameters by name, and the seeded data sets."""
 
 from __future__ import annotations
 
@@ -13,75 +9,11 @@ import pytest
 from lrtui.engine.datasets import CLASSES, classes, inputs_of, sine, standardize
 from lrtui.engine.models import ModelError, make_model
 from lrtui.tfload import import_tensorflow
+from tests.numpy_models import reference
 
 tf = import_tensorflow()
 
 RNG = np.random.default_rng(42)
-
-
-def sigmoid(z):
-    return 1.0 / (1.0 + np.exp(-z))
-
-
-def bce(z, label):
-    p = sigmoid(z)
-    return float(np.mean(-label * np.log(p) - (1 - label) * np.log(1 - p)))
-
-
-# -- the numpy references: (loss, gradient as a flat vector in the model's order) ----------
-def numpy_line(theta, x, y):
-    w, b = theta
-    r = w * x + b - y
-    return np.mean(r**2), np.array([np.mean(2 * r * x), np.mean(2 * r)])
-
-
-def numpy_poly(theta, x, y):
-    design = np.stack([x**k for k in range(len(theta))], axis=1)
-    r = design @ theta - y
-    return np.mean(r**2), 2 * design.T @ r / len(x)
-
-
-def numpy_logistic(theta, x, y):
-    w1, w2, b = theta
-    z = w1 * x[:, 0] + w2 * x[:, 1] + b
-    d = (sigmoid(z) - y) / len(y)  # dL/dz of the mean cross-entropy
-    return bce(z, y), np.array([np.sum(d * x[:, 0]), np.sum(d * x[:, 1]), np.sum(d)])
-
-
-def numpy_mlp(theta, x, y, inputs, hidden, activation):
-    x = x.reshape(len(x), inputs)
-    sizes = [inputs * hidden, hidden, hidden, 1]
-    w1, b1, w2, b2 = np.split(theta, np.cumsum(sizes)[:-1])
-    w1, w2 = w1.reshape(inputs, hidden), w2.reshape(hidden, 1)
-    pre = x @ w1 + b1
-    h = np.tanh(pre) if activation == "tanh" else np.maximum(pre, 0)
-    out = (h @ w2)[:, 0] + b2[0]
-    if inputs == 2:
-        loss = bce(out, y)
-        d_out = (sigmoid(out) - y) / len(y)
-    else:
-        loss = np.mean((out - y) ** 2)
-        d_out = 2 * (out - y) / len(y)
-    g_w2 = h.T @ d_out[:, None]
-    g_b2 = np.array([d_out.sum()])
-    d_h = d_out[:, None] * w2[:, 0][None, :]
-    d_pre = d_h * ((1 - h**2) if activation == "tanh" else (pre > 0))
-    g_w1 = x.T @ d_pre
-    g_b1 = d_pre.sum(axis=0)
-    return loss, np.concatenate([g_w1.ravel(), g_b1, g_w2.ravel(), g_b2])
-
-
-def reference(model, theta, x, y):
-    theta = np.asarray(theta, np.float64)
-    x = np.asarray(x, np.float64)
-    y = np.asarray(y, np.float64)
-    if model.name == "line":
-        return numpy_line(theta, x, y)
-    if model.name == "poly":
-        return numpy_poly(theta, x, y)
-    if model.name == "logistic":
-        return numpy_logistic(theta, x, y)
-    return numpy_mlp(theta, x, y, model.inputs, model.hidden, model.activation)
 
 
 def tf_loss_and_gradient(model, theta, x, y):
@@ -111,8 +43,11 @@ CASES = [
 @pytest.mark.parametrize("name,options,data", CASES, ids=lambda c: str(c) if isinstance(c, str) else "")
 def test_loss_and_gradient_match_numpy(name, options, data):
     model = make_model(name, inputs_of_data(data), **options)
-    for trial in range(3):
-        theta = model.initial(trial) + RNG.normal(0, 0.5, model.size).astype(np.float32)
+    for trial in range(4):
+        # The first trial is where the model starts (zero weights: every logit exactly 0).
+        theta = model.initial(trial)
+        if trial:
+            theta = theta + RNG.normal(0, 0.5, model.size).astype(np.float32)
         loss, gradient = tf_loss_and_gradient(model, theta, data.x, data.y)
         want_loss, want_gradient = reference(model, theta, data.x, data.y)
         assert loss == pytest.approx(want_loss, rel=2e-5, abs=1e-6)

@@ -125,11 +125,13 @@ def squared_error(prediction, y):
 
 
 def cross_entropy(logit, label):
-    """Mean binary cross-entropy from logits, without overflow for any logit:
-    max(z, 0) − z·y + log(1 + e^−|z|), the form tf.nn.sigmoid_cross_entropy_with_logits uses."""
+    """Mean binary cross-entropy from logits. TensorFlow's form, max(z, 0) − z·y +
+    log(1 + e^−|z|), written with `where`, so that its derivatives are right at z = 0,
+    where a model that starts at zero weights has every logit (relu and abs would say 0)."""
     import tensorflow as tf
 
-    each = tf.nn.relu(logit) - logit * label + tf.math.log1p(tf.exp(-tf.abs(logit)))
+    each = tf.nn.sigmoid_cross_entropy_with_logits(labels=tf.broadcast_to(label, tf.shape(logit)),
+                                                   logits=logit)
     return tf.reduce_mean(each, axis=-1)
 
 
