@@ -10,6 +10,7 @@ from lrtui import __version__
 from lrtui.commands.compare import add_compare_parser, run_compare_command
 from lrtui.commands.headless import headless_command
 from lrtui.settings.fields import SettingError, Settings
+from lrtui.settings.presets import preset_values
 from lrtui.settings.options import OneLineParser, add_app_options, add_options, settings_from, typed
 
 
@@ -83,14 +84,19 @@ def _add_find_lr(commands, parser: argparse.ArgumentParser) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    defaults: dict[str, object] = {}
     if args.config:
         from lrtui.settings.config_file import read_config
 
         try:
-            parser.set_defaults(**read_config(args.config))
+            defaults = read_config(args.config)
         except SettingError as error:
             parser.error(str(error))
-        args = parser.parse_args(argv)  # the file's values are now defaults: flags win
+    # A preset (from a flag or the file) comes first, the file's values over it, flags over both.
+    defaults = {**preset_values(args.preset or defaults.get("preset")), **defaults}
+    if defaults:
+        parser.set_defaults(**defaults)
+        args = parser.parse_args(argv)  # the file's and the preset's values are defaults: flags win
     try:
         settings = settings_from(args)
     except SettingError as error:

@@ -6,51 +6,31 @@ parsers, so a value is accepted or refused with the same message everywhere.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 
-# Plain decimal or scientific notation only: Python's float() also takes
-# "1_0", "nan", "inf" and " 1 ", which a learning rate field must refuse.
-_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
-_INTEGER = re.compile(r"[+-]?\d+")
+from lrtui.settings.model_fields import (
+    ACTIVATIONS,
+    DATASETS,
+    MODELS,
+    check_model_and_data,
+    inputs_of_dataset,
+    parse_activation,
+    parse_dataset,
+    parse_degree,
+    parse_hidden,
+    parse_model,
+    parse_sharpness_every,
+)
+from lrtui.settings.parsing import SettingError
+from lrtui.settings.presets import parse_preset
+from lrtui.settings.parsing import choice as _choice
+from lrtui.settings.parsing import in_range as _in_range
+from lrtui.settings.parsing import integer as _integer
+from lrtui.settings.parsing import number as _number
 
 SPEEDS = ("1", "3", "10", "30", "100", "300", "1000", "max")
-
-
-class SettingError(ValueError):
-    """A value the user typed that cannot be used; the message says why."""
-
-
-def _number(text: str, what: str) -> float:
-    text = text.strip()
-    if not text:
-        raise SettingError(f"{what}: empty, type a number")
-    if not _NUMBER.fullmatch(text):
-        raise SettingError(f"{what}: '{text}' is not a number (use e.g. 0.1 or 1e-3)")
-    value = float(text)
-    if math.isinf(value):
-        raise SettingError(f"{what}: '{text}' is too large")
-    if value == 0.0 and re.search(r"[1-9]", text.split("e")[0].split("E")[0]):
-        raise SettingError(f"{what}: '{text}' is too small to represent")
-    return value
-
-
-def _integer(text: str, what: str) -> int:
-    text = text.strip()
-    if not text:
-        raise SettingError(f"{what}: empty, type a whole number")
-    if not _INTEGER.fullmatch(text):
-        raise SettingError(f"{what}: '{text}' is not a whole number")
-    return int(text)
-
-
-def _in_range(value, low, high, what: str, text: str):
-    if not low <= value <= high:
-        raise SettingError(f"{what}: '{text}' is out of range, use {low:g} to {high:g}")
-    return value
-
 
 # Every learning rate a field, a flag or a key (+, -) may set.
 LR_RANGE = (1e-10, 1e4)
@@ -109,13 +89,6 @@ OPTIMIZERS = ("gd", "momentum", "nesterov", "rmsprop", "adagrad", "adam")
 SCHEDULES = ("constant", "step", "exponential", "inverse_time", "cosine", "cyclic", "plateau")
 _YES = ("yes", "true", "on", "1")
 _NO = ("no", "false", "off", "0")
-
-
-def _choice(text: str, choices: tuple[str, ...], what: str) -> str:
-    value = text.strip().lower().replace("-", "_")
-    if value in choices:
-        return value
-    raise SettingError(f"{what}: '{text.strip()}' is not one of {', '.join(choices)}")
 
 
 def parse_optimizer(text: str) -> str:
@@ -225,6 +198,19 @@ class Settings:
     patience: int = 10
     min_delta: float = 1e-4
     batch_size: int = 0
+    # What is trained, on what: the model (the lesson's line by default), its
+    # size, the data set, feature scaling and the seed of random initial weights.
+    model: str = "line"
+    dataset: str = "line"
+    degree: int = 3
+    hidden: int = 16
+    activation: str = "tanh"
+    standardize: bool = False
+    init_seed: int = 0
+    # Steps between measurements of the sharpness; None: the command's own
+    # default (10 in the app, off headless), 0: off.
+    sharpness_every: int | None = None
+    preset: str | None = None  # the preset the settings started from, if any
 
     def with_(self, **changes) -> Settings:
         return replace(self, **changes)
@@ -269,6 +255,15 @@ PARSERS: dict[str, Callable[[str], object]] = {
     "patience": lambda t: parse_count(t, "patience"),
     "min_delta": lambda t: parse_fraction(t, "min delta"),
     "batch_size": parse_batch_size,
+    "model": parse_model,
+    "dataset": parse_dataset,
+    "degree": parse_degree,
+    "hidden": parse_hidden,
+    "activation": parse_activation,
+    "standardize": lambda t: parse_yes_no(t, "standardize"),
+    "init_seed": lambda t: _in_range(_integer(t, "init seed"), 0, 2**32 - 1, "init seed", t.strip()),
+    "sharpness_every": parse_sharpness_every,
+    "preset": parse_preset,
     # Not a run setting: the length of an LR range test.
     "sweep_steps": lambda t: parse_count(t, "num", low=10),
 }
@@ -292,6 +287,8 @@ def parser_text(value) -> str:
 
 def as_text(field: str, value) -> str:
     """A setting the way a field shows it, and the way its parser reads it back."""
+    if value is None and field in ("sharpness_every", "preset"):
+        return "auto" if field == "sharpness_every" else "none"
     if field == "batch_size" and value == 0:
         return "full"
     if isinstance(value, bool):
@@ -303,13 +300,17 @@ def as_text(field: str, value) -> str:
     return str(value)
 
 # Fields that define the data: changing one makes a new data set.
-DATA_FIELDS = ("n", "noise", "seed", "true_w", "true_b", "x_min", "x_max", "data")
+DATA_FIELDS = ("n", "noise", "seed", "true_w", "true_b", "x_min", "x_max", "data", "dataset",
+               "standardize")
 
 
 def check(settings: Settings) -> Settings:
     """Refuse combinations that no single parser can see."""
     if settings.x_min >= settings.x_max:
         raise SettingError(f"x range: x min {settings.x_min:g} must be below x max {settings.x_max:g}")
+    if not settings.data:  # a file's columns are known once it is read
+        check_model_and_data(settings.model, inputs_of_dataset(settings.dataset),
+                             f"data set {settings.dataset}")
     return settings
 
 

@@ -13,6 +13,9 @@ import shlex
 from dataclasses import dataclass
 
 from lrtui.settings.fields import (
+    ACTIVATIONS,
+    DATASETS,
+    MODELS,
     OPTIMIZERS,
     PARSERS,
     SCHEDULES,
@@ -32,6 +35,7 @@ class Option:
     field: str
     help: str
     typed: bool = True  # parsed by PARSERS[field]; otherwise taken as text (a path, a name)
+    alone: str | None = None  # the value a flag given without one means (--standardize: yes)
 
 
 OPTIONS = (
@@ -75,7 +79,21 @@ OPTIONS = (
     Option("--min-delta", "min_delta", "plateau: relative improvement that counts "
            "(default %(default)s)"),
     Option("--batch-size", "batch_size", "points per step, or full (default %(default)s)"),
-    Option("--data", "data", "fit the x,y columns of a CSV file instead of generated points",
+    Option("--model", "model", f"what is trained: {', '.join(MODELS)} (default %(default)s)"),
+    Option("--dataset", "dataset", f"generated data: {', '.join(DATASETS)}; the last four have "
+           "two inputs and two classes (default %(default)s)"),
+    Option("--degree", "degree", "poly: the degree of the polynomial (default %(default)s)"),
+    Option("--hidden", "hidden", "mlp: units in the hidden layer (default %(default)s)"),
+    Option("--activation", "activation", f"mlp: {', '.join(ACTIVATIONS)} (default %(default)s)"),
+    Option("--standardize", "standardize", "z-score the inputs first (feature scaling), yes/no "
+           "(default %(default)s)", alone="yes"),
+    Option("--init-seed", "init_seed", "mlp: seed of the Glorot-uniform initial weights "
+           "(default %(default)s)"),
+    Option("--sharpness-every", "sharpness_every", "measure the sharpness (the Hessian's top "
+           "eigenvalue) every this many steps, or off (default: 10 in the app, off headless)"),
+    Option("--preset", "preset", "start from a preset: none, edge-of-stability; other options "
+           "override it (default %(default)s)"),
+    Option("--data", "data", "fit the x,y (or x1,x2,label) columns of a CSV file instead of generated points",
            typed=False),
     Option("--theme", "theme", "a theme name (see themes/) or a theme file (default %(default)s)",
            typed=False),
@@ -112,7 +130,8 @@ def add_options(parser: argparse.ArgumentParser, defaults: bool = True, skip=())
         value = getattr(DEFAULTS, option.field)
         # A suppressed default has no %(default)s to show: write the value in.
         help = option.help.replace("%(default)s", as_text(option.field, value))
-        parser.add_argument(option.flag, dest=option.field,
+        alone = {} if option.alone is None else {"nargs": "?", "const": typed(option.field)(option.alone)}
+        parser.add_argument(option.flag, dest=option.field, **alone,
                             type=typed(option.field) if option.typed else str,
                             metavar="FILE.csv" if option.field == "data" else None,
                             default=value if defaults else argparse.SUPPRESS, help=help)
@@ -139,6 +158,8 @@ def settings_argv(settings: Settings, **start) -> list[str]:
     """Every option that differs from the defaults, as flags; `start` values are always written."""
     words: list[str] = []
     for option in OPTIONS:
+        if option.field == "preset":
+            continue  # its values are written one by one: a preset never overrides a flag
         value = start.get(option.field)
         value = getattr(settings, option.field) if value is None else value
         if value is None or (value == getattr(DEFAULTS, option.field) and option.field not in start):
