@@ -1,4 +1,8 @@
-"""The noisy points the line is fitted to: generated from the lesson's recipe or read from CSV."""
+"""The noisy points the line is fitted to: generated from the lesson's recipe or read from CSV.
+
+A CSV file holds x,y (one input, regression) or, under a header
+x1,x2,label, two inputs and a class 0 or 1 for each point.
+"""
 
 from __future__ import annotations
 
@@ -18,13 +22,18 @@ class DataError(ValueError):
 
 @dataclass(frozen=True)
 class Dataset:
-    x: np.ndarray  # float32, shape (n,)
-    y: np.ndarray  # float32, shape (n,)
+    x: np.ndarray  # float32, shape (n,), or (n, 2) for two inputs
+    y: np.ndarray  # float32, shape (n,): the target, or the class 0/1 of two-input data
     source: str  # what the user sees: "generated (seed 0)" or the file name
 
     @property
     def n(self) -> int:
         return int(self.x.shape[0])
+
+    @property
+    def inputs(self) -> int:
+        """Input columns: 1 (x), or 2 (x1, x2, with a 0/1 label in y)."""
+        return 1 if self.x.ndim == 1 else int(self.x.shape[1])
 
 
 def generate(n: int, x_min: float, x_max: float, true_w: float, true_b: float,
@@ -46,8 +55,13 @@ def _cell(text: str, path: Path, row: int, column: str) -> float:
     return value
 
 
+ONE_INPUT = ("x", "y")
+TWO_INPUTS = ("x1", "x2", "label")
+
+
 def load_csv(path: str | Path) -> Dataset:
-    """Read x,y from the first two columns (or the columns headed x and y)."""
+    """Read x,y from the first two columns (or the columns headed x and y), or the
+    columns headed x1, x2 and label (0 or 1)."""
     path = Path(path)
     if not path.exists():
         raise DataError(f"{path}: no such file")
@@ -57,12 +71,12 @@ def load_csv(path: str | Path) -> Dataset:
         handle = path.open(newline="", encoding="utf-8")
     except OSError as error:
         raise DataError(f"{path}: cannot be read ({error.strerror})") from None
-    xs: list[float] = []
-    ys: list[float] = []
+    columns, where = ONE_INPUT, (0, 1)
+    values: list[list[float]] = []
     with handle:
         try:
             rows = csv.reader(handle)
-            ix, iy, first = 0, 1, True
+            first = True
             for number, row in enumerate(rows, start=1):
                 if not row or all(not cell.strip() for cell in row):
                     continue
@@ -70,25 +84,35 @@ def load_csv(path: str | Path) -> Dataset:
                     first = False
                     names = [cell.strip().lower() for cell in row]
                     if not _looks_numeric(row):
-                        if "x" in names and "y" in names:
-                            ix, iy = names.index("x"), names.index("y")
+                        if all(name in names for name in TWO_INPUTS):
+                            columns = TWO_INPUTS
+                            where = tuple(names.index(name) for name in columns)
+                        elif "x" in names and "y" in names:
+                            where = (names.index("x"), names.index("y"))
                         elif len(row) < 2:
                             raise DataError(f"{path}: needs two columns x,y; the header has one")
                         continue
-                if len(row) <= max(ix, iy):
-                    raise DataError(f"{path}: row {number}: needs two columns x,y, found {len(row)}")
-                xs.append(_cell(row[ix], path, number, "x"))
-                ys.append(_cell(row[iy], path, number, "y"))
-                if len(xs) > MAX_ROWS:
+                if len(row) <= max(where):
+                    count = "two" if columns == ONE_INPUT else "three"
+                    raise DataError(f"{path}: row {number}: needs {count} columns "
+                                    f"{','.join(columns)}, found {len(row)}")
+                point = [_cell(row[i], path, number, name) for i, name in zip(where, columns)]
+                if columns == TWO_INPUTS and point[2] not in (0.0, 1.0):
+                    raise DataError(f"{path}: row {number}: label '{row[where[2]].strip()}' "
+                                    "is not 0 or 1")
+                values.append(point)
+                if len(values) > MAX_ROWS:
                     raise DataError(f"{path}: more than {MAX_ROWS:,} rows")
         except UnicodeDecodeError:
             raise DataError(f"{path}: is not a text CSV file") from None
         except csv.Error as error:
             raise DataError(f"{path}: not valid CSV ({error})") from None
-    if len(xs) < 2:
-        what = "is empty" if not xs else "has only one data row"
-        raise DataError(f"{path}: {what}; at least two x,y rows are needed")
-    return Dataset(np.asarray(xs, np.float32), np.asarray(ys, np.float32), path.name)
+    if len(values) < 2:
+        what = "is empty" if not values else "has only one data row"
+        raise DataError(f"{path}: {what}; at least two {','.join(columns)} rows are needed")
+    table = np.asarray(values, np.float32)
+    x = table[:, 0] if columns == ONE_INPUT else table[:, :2]
+    return Dataset(np.ascontiguousarray(x), np.ascontiguousarray(table[:, -1]), path.name)
 
 
 def _looks_numeric(row: list[str]) -> bool:

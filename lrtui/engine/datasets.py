@@ -16,16 +16,34 @@ from __future__ import annotations
 
 import numpy as np
 
-from lrtui.engine.data import Dataset
+from lrtui.engine.data import Dataset, DataError, generate, load_csv
+from lrtui.settings.fields import Settings, SettingError
+from lrtui.settings.model_fields import DATASETS, TWO_INPUT_DATASETS, check_model_and_data
+from lrtui.settings.model_fields import inputs_of_dataset as inputs_of
 
-REGRESSION = ("line", "sine")
-CLASSES = ("circle", "xor", "moons", "spiral")
-DATASETS = REGRESSION + CLASSES
+CLASSES = TWO_INPUT_DATASETS
+__all__ = ["CLASSES", "DATASETS", "classes", "inputs_of", "make_dataset", "sine", "standardize",
+           "z_score"]
 
 
-def inputs_of(name: str) -> int:
-    """How many input columns the data set `name` has."""
-    return 2 if name in CLASSES else 1
+def make_dataset(settings: Settings) -> Dataset:
+    """The points a run trains on: a CSV file, or the data set the settings name, standardized
+    if asked. A file whose columns do not fit the model is a DataError (one line)."""
+    if settings.data:
+        data = load_csv(settings.data)
+        try:
+            check_model_and_data(settings.model, data.inputs, data.source)
+        except SettingError as error:
+            hint = " (a header x1,x2,label marks two inputs)" if data.inputs == 1 else ""
+            raise DataError(f"{error}{hint}") from None
+    elif settings.dataset == "line":
+        data = generate(settings.n, settings.x_min, settings.x_max, settings.true_w,
+                        settings.true_b, settings.noise, settings.seed)
+    elif settings.dataset == "sine":
+        data = sine(settings.n, settings.noise, settings.seed)
+    else:
+        data = classes(settings.dataset, settings.n, settings.noise, settings.seed)
+    return standardize(data) if settings.standardize else data
 
 
 def sine(n: int, noise: float, seed: int) -> Dataset:

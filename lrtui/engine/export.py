@@ -9,18 +9,18 @@ from pathlib import Path
 import numpy as np
 
 from lrtui.atomic import write_atomic
-from lrtui.engine.recording import COLUMNS
 from lrtui.engine.run import Run
 
 
 def history_csv(run: Run) -> str:
     columns = run.recording.columns()
+    names = list(columns)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    writer.writerow(names)
     # Each value as the shortest text of its float32, as the step log prints it: 0.1, not 0.10000000149.
     values = [columns["step"].tolist()] + [[str(v) for v in columns[c].astype(np.float32)]
-                                            for c in COLUMNS[1:]]
+                                            for c in names[1:]]
     writer.writerows(zip(*values))
     return out.getvalue()
 

@@ -2,13 +2,15 @@
 
 A run can last ten million steps; the loss pane is a hundred columns wide.
 `LossHistory` keeps a fixed number of buckets, each covering a power-of-two
-span of steps with the min, max and last loss and the last (w, b) in it.
+span of steps with the min, max and last loss, the last (w, b) in it (NaN for
+models other than the line) and the last sharpness measured in it (NaN if none).
 When the buckets run out, neighbours merge and each bucket covers twice the
 span: memory and redraw cost stay flat however long the run goes.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,6 +30,7 @@ class CurveView:
     b: np.ndarray
     span: int  # steps per bucket
     lr: np.ndarray | None = None  # the lr used at each bucket's last step
+    sharpness: np.ndarray | None = None  # the last sharpness measured in each bucket, or NaN
 
 
 class LossHistory:
@@ -44,6 +47,7 @@ class LossHistory:
         self.w = np.zeros(self.capacity)
         self.b = np.zeros(self.capacity)
         self.lr = np.zeros(self.capacity)
+        self.sharpness = np.full(self.capacity, np.nan)
 
     def add(self, batch: StepBatch) -> None:
         if len(batch) == 0:
@@ -60,9 +64,15 @@ class LossHistory:
         self.low[where] = np.minimum(self.low[where], np.minimum.reduceat(loss, starts))
         self.high[where] = np.maximum(self.high[where], np.maximum.reduceat(loss, starts))
         self.last[where] = loss[ends]
-        self.w[where] = batch.w[ends]
-        self.b[where] = batch.b[ends]
+        self.w[where] = batch.w[ends] if batch.is_line else np.nan
+        self.b[where] = batch.b[ends] if batch.is_line else np.nan
         self.lr[where] = batch.lr[ends]
+        if batch.sharpness is not None:
+            # The last measured step of each bucket: the latest finite index, -1 where none.
+            measured = np.where(np.isfinite(batch.sharpness), np.arange(len(batch)), -1)
+            latest = np.maximum.reduceat(measured, starts)
+            hit = latest >= 0
+            self.sharpness[where[hit]] = batch.sharpness[latest[hit]]
         self.count = max(self.count, int(where[-1]) + 1)
 
     def _coarsen(self) -> None:
@@ -75,6 +85,9 @@ class LossHistory:
             later_used = np.arange(1, self.capacity, 2) < self.count
             merged = np.where(later_used, values[1::2], values[0::2])
             setattr(self, name, np.r_[merged, np.zeros(half)])
+        # A pair's sharpness is the later bucket's, unless it measured none.
+        later, earlier = self.sharpness[1::2], self.sharpness[0::2]
+        self.sharpness = np.r_[np.where(np.isfinite(later), later, earlier), np.full(half, np.nan)]
         self.count = (self.count + 1) // 2
         self.span *= 2
 
@@ -84,24 +97,32 @@ class LossHistory:
             np.arange(n, dtype=np.int64) * self.span,
             self.low[:n].copy(), self.high[:n].copy(), self.last[:n].copy(),
             self.w[:n].copy(), self.b[:n].copy(), self.span, self.lr[:n].copy(),
+            self.sharpness[:n].copy(),
         )
 
 
 @dataclass(frozen=True)
 class LogRow:
-    """One line of the lesson's printout."""
+    """One line of the lesson's printout; w, b, dw, db are the line's (None for other models)."""
 
     step: int
     loss: float
-    w: float
-    b: float
-    dw: float
-    db: float
+    w: float | None
+    b: float | None
+    dw: float | None
+    db: float | None
     lr: float
+    grad_norm: float = math.nan
+    sharpness: float | None = None  # None: not measured at this step
 
     def as_dict(self) -> dict:
-        return {"step": self.step, "loss": self.loss, "w": self.w, "b": self.b,
-                "dw": self.dw, "db": self.db, "lr": self.lr}
+        row: dict = {"step": self.step, "loss": self.loss}
+        if self.w is not None:
+            row.update(w=self.w, b=self.b, dw=self.dw, db=self.db)
+        row.update(lr=self.lr, grad_norm=self.grad_norm)
+        if self.sharpness is not None:
+            row["sharpness"] = self.sharpness
+        return row
 
 
 def _short(value) -> float:
@@ -110,7 +131,13 @@ def _short(value) -> float:
 
 
 def row_at(batch: StepBatch, i: int) -> LogRow:
-    return LogRow(int(batch.step[i]), *(_short(getattr(batch, f)[i]) for f in FIELDS))
+    def value(name):
+        column = getattr(batch, name)
+        return None if column is None else _short(column[i])
+
+    sharpness = value("sharpness")
+    return LogRow(int(batch.step[i]), *(value(f) for f in FIELDS), grad_norm=value("grad_norm"),
+                  sharpness=sharpness if sharpness is not None and math.isfinite(sharpness) else None)
 
 
 def log_rows(batch: StepBatch, every: int) -> list[LogRow]:

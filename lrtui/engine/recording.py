@@ -1,7 +1,8 @@
 """Every step's record at full resolution, up to a limit.
 
 The loss pane needs only the bounded history; a run file and a CSV export
-want each step's loss, w, b, dw, db and lr. Those are kept here for the first
+want each step's loss, w, b, dw, db and lr (another model's loss, lr and
+|∇L|; and the sharpness where it was measured). Those are kept here for the first
 `FULL_STEPS` steps since the last reset (about 3.4 MB of float64 in memory
 and some 7 MB of JSON). A longer run keeps its first FULL_STEPS steps plus the
 bounded history, and its end state is always exact: continuing a saved run
@@ -15,12 +16,13 @@ import numpy as np
 from lrtui.engine.records import FIELDS, StepBatch
 
 FULL_STEPS = 50_000
-COLUMNS = ("step",) + FIELDS
+COLUMNS = ("step",) + FIELDS  # the line's
 
 
 class Recording:
-    def __init__(self, limit: int = FULL_STEPS):
+    def __init__(self, limit: int = FULL_STEPS, line: bool = True):
         self.limit = limit
+        self.line = line  # which columns an empty recording has
         self.clear()
 
     def clear(self) -> None:
@@ -34,7 +36,7 @@ class Recording:
             self.truncated = True
             if room <= 0:
                 return
-            batch = StepBatch(*(getattr(batch, c)[:room] for c in COLUMNS), diverged=False)
+            batch = batch.part(slice(0, room))
         if len(batch):
             self._parts.append(batch)
             self.count += len(batch)
@@ -42,12 +44,14 @@ class Recording:
     def columns(self) -> dict[str, np.ndarray]:
         """One array per column, in step order (a diverged step repeats when the run goes on)."""
         if not self._parts:
-            return {c: np.zeros(0, np.int64 if c == "step" else np.float64) for c in COLUMNS}
-        merged = {c: np.concatenate([getattr(p, c) for p in self._parts]) for c in COLUMNS}
-        self._parts = [StepBatch(*(merged[c] for c in COLUMNS), diverged=False)]
-        return merged
+            names = ("step",) + StepBatch.empty(self.line).recorded()
+            return {c: np.zeros(0, np.int64 if c == "step" else np.float64) for c in names}
+        merged = StepBatch.joined(self._parts)
+        merged.diverged = False
+        self._parts = [merged]
+        return {c: getattr(merged, c) for c in ("step",) + merged.recorded()}
 
     def load(self, columns: dict[str, np.ndarray], truncated: bool) -> None:
         self.clear()
-        self.add(StepBatch(*(columns[c] for c in COLUMNS), diverged=False))
+        self.add(StepBatch.from_columns(columns))
         self.truncated = truncated

@@ -12,7 +12,8 @@ from enum import Enum
 
 import numpy as np
 
-from lrtui.engine.data import Dataset, generate, load_csv
+from lrtui.engine.data import Dataset
+from lrtui.engine.datasets import make_dataset  # noqa: F401  (where callers find it)
 from lrtui.engine.device import DeviceChoice
 from lrtui.engine.history import CurveView, LogRow, LossHistory, log_rows, row_at
 from lrtui.engine.method import describe
@@ -69,13 +70,6 @@ class Snapshot:
     events: tuple[Event, ...] = ()
     message: str = ""
     device_note: str = ""  # why the device differs from the one asked for, if it does
-
-
-def make_dataset(settings: Settings) -> Dataset:
-    if settings.data:
-        return load_csv(settings.data)
-    return generate(settings.n, settings.x_min, settings.x_max, settings.true_w,
-                    settings.true_b, settings.noise, settings.seed)
 
 
 def fmt(value: float) -> str:

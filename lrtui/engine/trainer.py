@@ -6,6 +6,14 @@ in a tf.while_loop and returns every step's loss, w, b, dw, db and lr. The
 number of steps is a tensor, so any count up to the capacity reuses the same
 compiled function; only a handful of capacities exist.
 
+The model states its loss (lrtui.engine.models). The line keeps the
+lesson's two variables w and b and its loss over them, op for op; every other
+model trains one flat variable θ, read as its named parameters, with the same
+loop: GradientTape, then θ.assign_sub(lr * dθ). Its steps record loss, lr
+and |∇L| instead of w, b, dw, db. Every `sharpness_every` steps (if set) the
+chunk also measures the sharpness at the weights the step starts from
+(lrtui.engine.sharpness), warm-started from the last measurement's vector.
+
 The loop stops early at the first step whose loss is non-finite or above
 `loss_limit`, and does not apply that step's update, so the weights stay at
 the last point where the loss was still a number.
@@ -27,9 +35,11 @@ import tensorflow as tf
 
 from lrtui.engine import schedules
 from lrtui.engine.compiled import compile_chunk
+from lrtui.engine import sharpness
 from lrtui.engine.data import Dataset
+from lrtui.engine.models import Line, Model
 from lrtui.engine.optimizers import make_optimizer
-from lrtui.engine.records import FIELDS, StepBatch
+from lrtui.engine.records import FIELDS, MODEL_FIELDS, StepBatch
 from lrtui.settings.fields import METHOD_FIELDS, Settings
 
 # A chunk stops at its count, so one step costs the same in any capacity; each
@@ -40,10 +50,16 @@ CAPACITIES = (64, 1024, 16384)
 
 
 class Trainer:
-    """Owns w, b and the lr as tf.Variables on one device, and the compiled chunks."""
+    """Owns the weights (w and b, or θ) and the lr as tf.Variables on one device, and the
+    compiled chunks."""
 
     def __init__(self, dataset: Dataset, device: str, learning_rate: float,
-                 init_w: float, init_b: float, jit: bool = True, method: Settings | None = None):
+                 init_w: float, init_b: float, jit: bool = True, method: Settings | None = None,
+                 model: Model | None = None, initial: np.ndarray | None = None):
+        """`model` defaults to the lesson's line from (init_w, init_b); another model starts
+        from `initial` (θ), or from its own start with the method's init seed."""
+        self.model = model or Line(init_w, init_b)
+        self.is_line = isinstance(self.model, Line)
         self.device = device
         self.jit = jit
         self.traces = 0  # how often a chunk was traced: an lr change must not add one
@@ -54,10 +70,23 @@ class Trainer:
         self.n = dataset.n
         with tf.device(device):
             # Shape [None]: new data of any size reuses the traced function.
-            self.x = tf.Variable(dataset.x, shape=tf.TensorShape([None]), trainable=False)
+            shape = [None] if dataset.x.ndim == 1 else [None, dataset.x.shape[1]]
+            self.x = tf.Variable(dataset.x, shape=tf.TensorShape(shape), trainable=False)
             self.y = tf.Variable(dataset.y, shape=tf.TensorShape([None]), trainable=False)
-            self.w = tf.Variable(float(init_w), dtype=tf.float32)
-            self.b = tf.Variable(float(init_b), dtype=tf.float32)
+            if self.is_line:
+                self.w = tf.Variable(float(init_w), dtype=tf.float32)
+                self.b = tf.Variable(float(init_b), dtype=tf.float32)
+                self.trained = [self.w, self.b]
+            else:
+                start = self.model.initial((method or Settings()).init_seed) if initial is None \
+                    else initial
+                self.theta = tf.Variable(np.asarray(start, np.float32))
+                self.trained = [self.theta]
+            # The sharpness: its cadence, and the vector the next power iteration starts from.
+            self.sharpness_every = tf.Variable(0, dtype=tf.int32, trainable=False)
+            self.eigenvector = tf.Variable(sharpness.start_vector([self.model.size]),
+                                           trainable=False)
+            self.eigenvector_cold = tf.Variable(True, trainable=False)
             # The lr lives in a variable so that changing it never retraces.
             self.learning_rate = tf.Variable(float(learning_rate), dtype=tf.float32, trainable=False)
             self.loss_limit = tf.Variable(np.inf, dtype=tf.float32, trainable=False)
@@ -67,6 +96,7 @@ class Trainer:
         self.optimizer = None
         self._optimizer_start: list = []
         self.method = Settings()
+        self._measuring = False  # whether the compiled chunks measure the sharpness
         self.configure(method or Settings())
 
     def configure(self, method: Settings) -> None:
@@ -79,10 +109,20 @@ class Trainer:
                 self.optimizer = make_optimizer(method, float(self.learning_rate.numpy()))
                 if self.optimizer is not None:
                     # Built here, outside the compiled chunk; its start values are kept for reset.
-                    self.optimizer.build([self.w, self.b])
+                    self.optimizer.build(self.trained)
                     self._optimizer_start = [v.numpy() for v in self.optimizer.variables]
             self._discard_chunks()
         self._reset_method_state()
+        self.set_sharpness_every(method.sharpness_every or 0)
+
+    def set_sharpness_every(self, every: int) -> None:
+        """Measure the sharpness every `every` steps (0: never). Switching it on or off
+        recompiles (a run that does not measure keeps the plain loop); changing how
+        often does not."""
+        self.sharpness_every.assign(int(every))
+        if bool(every) != self._measuring:
+            self._measuring = bool(every)
+            self._discard_chunks()
 
     def _reset_method_state(self) -> None:
         self.plateau.reset()
@@ -99,11 +139,31 @@ class Trainer:
         self.n = dataset.n
 
     def reset(self, init_w: float, init_b: float) -> None:
-        self.w.assign(float(init_w))
-        self.b.assign(float(init_b))
+        """The line back at (init_w, init_b), at step 0 with fresh method state."""
+        self.reset_to(np.array([init_w, init_b], np.float32))
+
+    def reset_to(self, theta: np.ndarray) -> None:
+        """The weights back at θ (the line: [w, b]), at step 0 with fresh method state."""
+        self.set_theta(theta)
         self.loss_limit.assign(np.inf)
         self.step = 0
         self._reset_method_state()
+        self.eigenvector.assign(sharpness.start_vector([self.model.size]))
+        self.eigenvector_cold.assign(True)
+
+    def set_theta(self, theta: np.ndarray) -> None:
+        theta = np.asarray(theta, np.float32)
+        if self.is_line:
+            self.w.assign(float(theta[0]))
+            self.b.assign(float(theta[1]))
+        else:
+            self.theta.assign(theta)
+
+    def theta_now(self) -> np.ndarray:
+        """Every parameter as one float32 vector, in the model's order (the line: [w, b])."""
+        if self.is_line:
+            return np.array([self.w.numpy(), self.b.numpy()], np.float32)
+        return self.theta.numpy()
 
     def set_learning_rate(self, learning_rate: float) -> None:
         self.learning_rate.assign(float(learning_rate))
@@ -112,11 +172,30 @@ class Trainer:
         self.loss_limit.assign(float(limit))
 
     def weights(self) -> tuple[float, float]:
+        """The line's (w, b); NaN for the other models, whose weights are `theta_now()`."""
+        if not self.is_line:
+            return float("nan"), float("nan")
         return float(self.w.numpy()), float(self.b.numpy())
+
+    def _named(self) -> dict:
+        """The parameters as the model's loss reads them: the line's own two variables, or
+        the named slices of θ."""
+        if self.is_line:
+            return {"w": self.w, "b": self.b}
+        return self.model.unflatten(self.theta)
 
     def current_loss(self) -> float:
         with tf.device(self.device):
-            return float(tf.reduce_mean(tf.square(self.w * self.x + self.b - self.y)).numpy())
+            return float(self.model.loss(self._named(), self.x, self.y).numpy())
+
+    def measure_sharpness(self, iterations: int = sharpness.COLD_ITERATIONS) -> float:
+        """The sharpness where the weights stand now, from a fresh vector (outside a chunk)."""
+        with tf.device(self.device):
+            theta = tf.constant(self.theta_now())
+            value, _ = sharpness.top_eigenvalue(
+                lambda t: self.model.loss_flat(t, self.x, self.y), theta,
+                sharpness.start_vector([self.model.size]), tf.constant(iterations))
+        return float(value)
 
     # -- training ----------------------------------------------------------
     def run(self, count: int) -> StepBatch:
@@ -131,11 +210,10 @@ class Trainer:
             if batch.diverged:
                 break
         if not batches:
-            return StepBatch.empty()
+            return StepBatch.empty(self.is_line)
         if len(batches) == 1:
             return batches[0]
-        return StepBatch(*(np.concatenate([getattr(b, f) for b in batches])
-                           for f in ("step",) + FIELDS), batches[-1].diverged)
+        return StepBatch.joined(batches)
 
     def _capacity_for(self, count: int) -> int:
         """The smallest capacity that holds `count`; while the background is still
@@ -169,37 +247,52 @@ class Trainer:
         rows = records.numpy()[:, :done].astype(np.float64)
         steps = np.arange(self.step, self.step + done, dtype=np.int64)
         self.step += done - (0 if ok else 1)
-        return StepBatch(steps, *rows, diverged=not ok)
+        measured = rows[-1] if self._measuring else None
+        if self.is_line:
+            return StepBatch(steps, *rows[:len(FIELDS)], diverged=not ok, sharpness=measured)
+        loss, lr, grad_norm = rows[:len(MODEL_FIELDS)]
+        return StepBatch(steps, loss, None, None, None, None, lr, diverged=not ok,
+                         grad_norm=grad_norm, sharpness=measured)
 
     def _compile(self, capacity: int, generation: int | None = None):
-        w, b = self.w, self.b
+        model, trained, named = self.model, self.trained, self._named
         learning_rate, loss_limit = self.learning_rate, self.loss_limit
         method, optimizer, plateau = self.method, self.optimizer, self.plateau
         batch = self._batch_function(method.batch_size)
+        measure = self._sharpness_function() if self._measuring else None
 
         def one_step(i, ok, records, step, order):
             x, y, order = batch(step, tf.equal(i, 0), order)
             with tf.GradientTape() as tape:
-                loss = tf.reduce_mean(tf.square(w * x + b - y))
-            dw, db = tape.gradient(loss, [w, b])
+                loss = model.loss(named(), x, y)
+            slopes = tape.gradient(loss, trained)  # the line: [dw, db]; the others: [dθ]
             good = tf.math.is_finite(loss) & (loss <= loss_limit)
-            good = good & tf.math.is_finite(dw) & tf.math.is_finite(db)
+            for slope in slopes:
+                good = good & tf.reduce_all(tf.math.is_finite(slope))
             lr = learning_rate.read_value()
             if method.schedule == "plateau":
                 lr = lr * plateau.observe(method, loss)
             elif method.schedule != "constant":
                 lr = lr * schedules.factor(method, step)
-            row = tf.stack([loss, w.read_value(), b.read_value(), dw, db, lr])
-            records = records.write(i, row)
+            if self.is_line:
+                w, b = trained
+                dw, db = slopes
+                row = [loss, w.read_value(), b.read_value(), dw, db, lr]
+            else:
+                row = [loss, lr, tf.norm(slopes[0])]
+            if measure is not None:
+                row.append(measure(step))  # at the weights this step starts from
+            records = records.write(i, tf.stack(row))
 
             def update():
                 if optimizer is None:
-                    # The lesson's update, exactly.
-                    w.assign_sub(lr * dw)
-                    b.assign_sub(lr * db)
+                    # The lesson's update, exactly: w.assign_sub(lr * dw), b.assign_sub(lr * db)
+                    # (another model: θ.assign_sub(lr * dθ)).
+                    for weight, slope in zip(trained, slopes):
+                        weight.assign_sub(lr * slope)
                 else:
                     optimizer.learning_rate.assign(lr)
-                    optimizer.apply_gradients([(dw, w), (db, b)])
+                    optimizer.apply_gradients(zip(slopes, trained))
                 return tf.constant(True)
 
             ok = tf.cond(good, update, lambda: tf.constant(False))
@@ -225,6 +318,30 @@ class Trainer:
         if generation is None or generation == self._generation:
             self._chunks[capacity] = compiled
         return compiled
+
+    def _sharpness_function(self):
+        """step -> the sharpness at the current weights on every point (the training loss,
+        whatever the batch), or NaN on steps that do not measure. The first measurement
+        after a reset starts from a random vector and iterates longer."""
+        model, x, y, every = self.model, self.x, self.y, self.sharpness_every
+        vector, cold = self.eigenvector, self.eigenvector_cold
+
+        def flat():
+            return tf.stack([self.w, self.b]) if self.is_line else self.theta.read_value()
+
+        def now():
+            iterations = tf.where(cold, sharpness.COLD_ITERATIONS, sharpness.WARM_ITERATIONS)
+            value, next_vector = sharpness.top_eigenvalue(
+                lambda t: model.loss_flat(t, x, y), flat(), vector.read_value(), iterations)
+            vector.assign(next_vector)
+            cold.assign(False)
+            return value
+
+        def measure(step):
+            due = tf.equal(step % tf.maximum(every, 1), 0)
+            return tf.cond(due, now, lambda: tf.constant(np.nan, tf.float32))
+
+        return measure
 
     def _batch_function(self, batch_size: int):
         """(step, first step of the chunk?, order) -> (x, y, order) for that step.

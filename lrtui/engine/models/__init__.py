@@ -33,12 +33,8 @@ from lrtui.engine.models.line import Line
 from lrtui.engine.models.logistic import Logistic
 from lrtui.engine.models.mlp import MLP
 from lrtui.engine.models.poly import Poly
-
-MODELS = ("line", "poly", "logistic", "mlp")
-ACTIVATIONS = ("tanh", "relu")
-# How many inputs each model takes; None: as many as the data has (1 or 2).
-INPUTS = {"line": 1, "poly": 1, "logistic": 2, "mlp": None}
-
+from lrtui.settings.fields import Settings, SettingError
+from lrtui.settings.model_fields import ACTIVATIONS, MODELS, check_model_and_data
 
 def make_model(name: str, inputs: int, *, degree: int = 3, hidden: int = 16,
                activation: str = "tanh", init_w: float = 0.0, init_b: float = -1.0) -> Model:
@@ -46,13 +42,12 @@ def make_model(name: str, inputs: int, *, degree: int = 3, hidden: int = 16,
 
     Raises ModelError, with a one-line message, when the data does not fit the model.
     """
-    wanted = INPUTS.get(name, 0)
-    if name not in INPUTS:
+    if name not in MODELS:
         raise ModelError(f"model: '{name}' is not one of {', '.join(MODELS)}")
-    if wanted and wanted != inputs:
-        kind = "one input x" if wanted == 1 else "two inputs x1, x2 and a 0/1 label"
-        have = "one input" if inputs == 1 else "two inputs"
-        raise ModelError(f"model {name} needs data with {kind}; this data has {have}")
+    try:
+        check_model_and_data(name, inputs)
+    except SettingError as error:
+        raise ModelError(str(error)) from None
     if name == "line":
         return Line(init_w, init_b)
     if name == "poly":
@@ -62,5 +57,12 @@ def make_model(name: str, inputs: int, *, degree: int = 3, hidden: int = 16,
     return MLP(inputs, hidden, activation)
 
 
-__all__ = ["ACTIVATIONS", "INPUTS", "MODELS", "Line", "Logistic", "MLP", "Model", "ModelError",
-           "Parameter", "Poly", "make_model"]
+def model_of(settings: Settings, inputs: int) -> Model:
+    """The model the settings name, for data with `inputs` input columns."""
+    s = settings
+    return make_model(s.model, inputs, degree=s.degree, hidden=s.hidden, activation=s.activation,
+                      init_w=s.init_w, init_b=s.init_b)
+
+
+__all__ = ["ACTIVATIONS", "MODELS", "Line", "Logistic", "MLP", "Model", "ModelError",
+           "Parameter", "Poly", "make_model", "model_of"]

@@ -18,8 +18,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lrtui.settings.parsing import SettingError
 
-class ModelError(ValueError):
+
+class ModelError(SettingError):
     """A model that cannot be used with these settings or this data; the message says why."""
 
 

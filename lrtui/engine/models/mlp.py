@@ -15,8 +15,8 @@ import math
 import numpy as np
 
 from lrtui.engine.models.base import Model, ModelError, Parameter
+from lrtui.settings.model_fields import MAX_HIDDEN
 
-MAX_HIDDEN = 4096
 
 
 class MLP(Model):

@@ -8,8 +8,8 @@ the powers of an unscaled x make that Hessian badly conditioned.
 from __future__ import annotations
 
 from lrtui.engine.models.base import Model, ModelError, Parameter
+from lrtui.settings.model_fields import MAX_DEGREE
 
-MAX_DEGREE = 12
 
 
 class Poly(Model):

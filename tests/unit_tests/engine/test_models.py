@@ -8,7 +8,7 @@ import pytest
 
 from lrtui.engine.datasets import CLASSES, classes, inputs_of, sine, standardize
 from lrtui.engine.models import ModelError, make_model
-from lrtui.tfload import import_tensorflow
+from lrtui.engine.startup import import_tensorflow
 from numpy_models import reference
 
 tf = import_tensorflow()

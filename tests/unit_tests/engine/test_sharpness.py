@@ -11,7 +11,7 @@ import pytest
 from lrtui.engine.datasets import classes, sine, z_score
 from lrtui.engine.models import make_model
 from lrtui.engine.quadratic import curvature, feature_scaling, hessian
-from lrtui.tfload import import_tensorflow
+from lrtui.engine.startup import import_tensorflow
 from numpy_models import hessian_by_differences, numpy_mlp, sigmoid
 
 tf = import_tensorflow()
