@@ -41,10 +41,11 @@ class Printer:
     def row(self, values: dict) -> None:
         """One record: its columns in a table or CSV, every key in JSON lines."""
         if self.format == "table":
-            self.out.write("".join(f"{_cell(values[c]):>{self._width(c)}}" for c in self.columns)
-                           + "\n")
+            # A column a record lacks (the sharpness between measurements) stays blank.
+            self.out.write("".join(f"{_cell(values.get(c)):>{self._width(c)}}" for c in self.columns)
+                           .rstrip() + "\n")
         elif self.csv:
-            cells = [repr(v) if isinstance(v, float) else v for v in (values[c] for c in self.columns)]
+            cells = [repr(v) if isinstance(v, float) else v for v in (values.get(c) for c in self.columns)]
             self.csv.writerow((["step"] if self.record_column else []) + cells)
         else:
             self.out.write(json.dumps(jsonable(values)) + "\n")
@@ -66,4 +67,6 @@ class Printer:
 
 
 def _cell(value) -> str:
+    if value is None:
+        return ""
     return fmt(value) if isinstance(value, float) else str(value)

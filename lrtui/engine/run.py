@@ -1,4 +1,4 @@
-"""One experiment: data, theory, trainer, history and the step budget.
+"""One experiment: data, model, theory, trainer, history and the step budget.
 
 No threads and no UI here: the app's controller drives a Run from its worker
 thread, and `lrtui run` drives one directly.
@@ -20,8 +20,10 @@ from lrtui.engine.method import describe
 from lrtui.engine.recording import Recording
 from lrtui.engine.records import StepBatch
 from lrtui.engine.stability import warning_text
-from lrtui.engine.theory import Theory, theory_of
+from lrtui.engine.models import Model, model_of
+from lrtui.engine.theory import Theory, theory_for
 from lrtui.settings.fields import DATA_FIELDS, METHOD_FIELDS, Settings
+from lrtui.settings.model_fields import MODEL_FIELDS
 
 # A loss this many times its value at the start of the run counts as diverged:
 # the run stops while the weights are still finite, so a lower lr can recover.
@@ -70,6 +72,10 @@ class Snapshot:
     events: tuple[Event, ...] = ()
     message: str = ""
     device_note: str = ""  # why the device differs from the one asked for, if it does
+    model: Model | None = None
+    theta: np.ndarray | None = None  # every parameter, flat, in the model's order (a copy)
+    sharpness: float | None = None  # the last one measured, if any
+    lr_max_now: float | None = None  # 2/λmax: exact for the line and poly, else 2/sharpness
 
 
 def fmt(value: float) -> str:
@@ -92,14 +98,9 @@ class Run:
         self.settings = settings
         self.device = device
         self.dataset = dataset or make_dataset(settings)
-        self.theory = theory_of(self.dataset.x, self.dataset.y)
-        # TensorFlow is imported here, never at module import: callers mute it first.
-        from lrtui.engine.trainer import Trainer
-
-        self.trainer = Trainer(self.dataset, device.name, settings.learning_rate,
-                               settings.init_w, settings.init_b, method=settings)
+        self._build_model()
         self.history = LossHistory()
-        self.recording = Recording()  # every step, for run files and CSV export
+        self.recording = Recording(line=self.model.name == "line")  # every step, for run files
         self.data_version = 1
         self.state = State.READY
         self.budget_end = settings.steps
@@ -111,7 +112,38 @@ class Run:
             self.say(device.note, "warning")
         self._warn_if_unstable(settings.learning_rate)
 
+    def _build_model(self) -> None:
+        """The model the settings name for this data, its theory and a trainer for it."""
+        s = self.settings
+        self.model = model_of(s, self.dataset.inputs)
+        self.theory = theory_for(self.model, self.dataset.x, self.dataset.y)
+        self.sharpness: float | None = None  # the last measured
+        # TensorFlow is imported here, never at module import: callers mute it first.
+        from lrtui.engine.trainer import Trainer
+
+        self.trainer = Trainer(self.dataset, self.device.name, s.learning_rate, s.init_w, s.init_b,
+                               method=s, model=self.model, initial=self.initial_theta())
+
+    def initial_theta(self) -> np.ndarray:
+        """Where the run starts: the line at (init w, init b), poly and logistic at zero,
+        a network Glorot-uniform from the init seed."""
+        return self.model.initial(self.settings.init_seed)
+
     # -- reading -------------------------------------------------------------
+    @property
+    def lr_max_now(self) -> float | None:
+        """2/λmax where the weights stand: exact when the Hessian is constant (line, poly),
+        else from the last measured sharpness (None before the first measurement)."""
+        if self.theory is not None:
+            return self.theory.lr_max
+        if self.sharpness is not None and self.sharpness > 0:
+            return 2.0 / self.sharpness
+        return None
+
+    def parameters(self) -> dict:
+        """Every parameter by name: w, b; c0…cD; w1, w2, b; W1, b1, W2, b2 (nested lists)."""
+        return self.model.named(self.trainer.theta_now())
+
     @property
     def step(self) -> int:
         return self.trainer.step
@@ -137,10 +169,14 @@ class Run:
         """Run up to `count` steps within the budget; update history, log and state."""
         count = min(count, self.budget_end - self.step)
         if count <= 0 or self.state in (State.DIVERGED, State.FINISHED):
-            return StepBatch.empty()
+            return StepBatch.empty(self.trainer.is_line)
         if not self._limit_armed:
             self._arm_divergence_limit()
         batch = self.trainer.run(count)
+        if batch.sharpness is not None:
+            measured = batch.sharpness[np.isfinite(batch.sharpness)]
+            if len(measured):
+                self.sharpness = float(measured[-1])
         self.history.add(batch)
         self.recording.add(batch)
         every = self.settings.log_every
@@ -149,9 +185,10 @@ class Run:
             self.latest = row_at(batch, len(batch) - 1)
         if batch.diverged:
             self.state = State.DIVERGED
-            self.say(f"diverged at step {int(batch.step[-1])} with lr {fmt(self.learning_rate)} "
-                     f"(lr_max {fmt(self.theory.lr_max)}): loss {fmt(float(batch.loss[-1]))}",
-                     "error")
+            bound = self.lr_max_now
+            said = "" if bound is None else f" (lr_max {fmt(bound)}{'' if self.theory else ' now'})"
+            self.say(f"diverged at step {int(batch.step[-1])} with lr {fmt(self.learning_rate)}"
+                     f"{said}: loss {fmt(float(batch.loss[-1]))}", "error")
         elif self.step >= self.budget_end:
             self.state = State.FINISHED
             self.say(f"budget reached: {self.step} steps, loss {fmt(self.current_loss())}")
@@ -172,8 +209,8 @@ class Run:
             self.budget_end = self.step + self.settings.steps
             self.say(f"continuing for another {self.settings.steps} steps")
         elif self.state == State.DIVERGED:
-            w, b = self.weights()
-            if not (math.isfinite(w) and math.isfinite(b) and math.isfinite(self.current_loss())):
+            finite = np.isfinite(self.trainer.theta_now()).all()
+            if not (finite and math.isfinite(self.current_loss())):
                 self.reset("the weights are not finite any more: back to the initial weights")
             else:
                 # Judge growth from here, so a lower lr gets its chance to recover.
@@ -215,14 +252,20 @@ class Run:
 
     def reset(self, why: str = "reset to the initial weights") -> None:
         s = self.settings
-        self.trainer.reset(s.init_w, s.init_b)
+        self.trainer.reset_to(self.initial_theta())
         self.history.clear()
         self.recording.clear()
         self.latest = None
+        self.sharpness = None
         self.budget_end = s.steps
         self._limit_armed = False
         self.state = State.READY
-        self.say(f"{why}: w={fmt(s.init_w)} b={fmt(s.init_b)}")
+        if self.model.name == "line":
+            self.say(f"{why}: w={fmt(s.init_w)} b={fmt(s.init_b)}")
+        elif self.model.name == "mlp":
+            self.say(f"{why}: {self.model.describe()}, Glorot-uniform from init seed {s.init_seed}")
+        else:
+            self.say(f"{why}: {self.model.describe()} at zero")
 
     def apply(self, settings: Settings) -> None:
         """Take new settings; data or initial weights changing means a fresh start."""
@@ -239,7 +282,12 @@ class Run:
             self.say(f"budget set to {settings.steps} steps")
         elif self.state == State.READY:
             self.budget_end = settings.steps
-        if any(getattr(settings, f) != getattr(old, f) for f in DATA_FIELDS):
+        if (settings.sharpness_every or 0) != (old.sharpness_every or 0):
+            self.trainer.set_sharpness_every(settings.sharpness_every or 0)
+        changed = {f for f in DATA_FIELDS + MODEL_FIELDS if getattr(settings, f) != getattr(old, f)}
+        if changed & set(MODEL_FIELDS) or "dataset" in changed or "data" in changed:
+            self.change_model(make_dataset(settings) if changed & set(DATA_FIELDS) else self.dataset)
+        elif changed:
             self.set_data(make_dataset(settings))
         elif any(getattr(settings, f) != getattr(old, f) for f in METHOD_FIELDS):
             self.change_method()
@@ -258,14 +306,30 @@ class Run:
         if was_running:
             self.state = State.RUNNING
 
+    def change_model(self, dataset: Dataset) -> None:
+        """Another model (or data with other columns): a new trainer, from the start."""
+        self.dataset = dataset
+        self._build_model()
+        self.recording = Recording(line=self.model.name == "line")
+        self.data_version += 1
+        self.reset(f"model {self.model.describe()} on {dataset.source}, n={dataset.n}")
+        self._say_theory()
+
     def set_data(self, dataset: Dataset) -> None:
         self.dataset = dataset
-        self.theory = theory_of(dataset.x, dataset.y)
+        self.theory = theory_for(self.model, dataset.x, dataset.y)
         self.trainer.set_data(dataset)
         self.trainer.configure(self.settings)  # the mini-batch shuffle follows the data's seed
         self.data_version += 1
         self.reset(f"new data: {dataset.source}, n={dataset.n}")
-        self.say(f"lr_max {fmt(self.theory.lr_max)}, lr_opt {fmt(self.theory.lr_opt)}")
+        self._say_theory()
+
+    def _say_theory(self) -> None:
+        if self.theory is None:
+            self.say(f"{self.model.describe()}: no lr_max in advance, its curvature moves; "
+                     "lr_max now = 2/sharpness, measured live")
+        else:
+            self.say(f"lr_max {fmt(self.theory.lr_max)}, lr_opt {fmt(self.theory.lr_opt)}")
 
     def new_data(self) -> None:
         """The next seed, same recipe."""
@@ -293,5 +357,6 @@ class Run:
             x=self.dataset.x if with_data else None, y=self.dataset.y if with_data else None,
             data_version=self.data_version, data_source=self.dataset.source,
             rows=rows, rows_skipped=skipped, events=events, message=message,
-            device_note=self.device.note,
+            device_note=self.device.note, model=self.model, theta=self.trainer.theta_now(),
+            sharpness=self.sharpness, lr_max_now=self.lr_max_now,
         )

@@ -7,8 +7,11 @@ What a run file holds (format "lrtui-run", version 1):
   file are stored in the run file itself (up to MAX_STORED_POINTS);
 - the initial weights, and the end state: step, w, b, lr, step budget,
   state and the divergence limit, exactly (float32 values are exact in JSON);
+  every parameter of the model by name (`params`: w, b; c0…cD; w1, w2, b;
+  W1, b1, W2, b2 as nested lists) and the vector the next sharpness
+  measurement starts from, so every model continues bit for bit;
 - the step history: every step up to FULL_STEPS (see engine.recording) and
-  the bounded loss history the loss pane draws.
+  the bounded loss history the loss pane draws (with the sharpness, if measured).
 Continuing a loaded run restores the end state into the trainer, so it takes
 the very steps an uninterrupted run would have taken.
 
@@ -30,11 +33,12 @@ import numpy as np
 from lrtui.atomic import write_atomic
 from lrtui.engine.data import Dataset
 from lrtui.engine.history import LossHistory
-from lrtui.engine.recording import COLUMNS
 from lrtui.engine.run import Run, State, make_dataset
 from lrtui.settings.fields import PARSERS, SettingError, Settings, check, parser_text
 
 FORMAT = "lrtui-run"
+HISTORY = ("low", "high", "last", "w", "b", "sharpness")
+RECORDS = ("loss", "w", "b", "dw", "db", "lr", "grad_norm", "sharpness")
 VERSION = 1
 MAX_STORED_POINTS = 1_000_000
 
@@ -59,6 +63,9 @@ class RunFile:
     records: dict[str, np.ndarray]
     truncated: bool
     path: Path | None = None
+    params: dict | None = None  # every parameter by name; None in files from before models
+    eigenvector: np.ndarray | None = None  # where the next sharpness measurement starts
+    eigenvector_cold: bool = True
 
     def dataset(self) -> Dataset:
         """The points of the run: stored, or regenerated and checked against the checksum."""
@@ -82,6 +89,10 @@ def _numbers(values: np.ndarray) -> list:
     return [_number(v) for v in values.tolist()]
 
 
+def _vector(values) -> list:
+    return [float(v) for v in np.asarray(values, np.float64)]
+
+
 def _sha256(data: Dataset) -> str:
     digest = hashlib.sha256(np.asarray(data.x, np.float32).tobytes())
     digest.update(np.asarray(data.y, np.float32).tobytes())
@@ -98,6 +109,7 @@ def document_of(run: Run) -> dict:
         else:
             data.update(stored=True, x=run.dataset.x.astype(np.float64).tolist(),
                         y=run.dataset.y.astype(np.float64).tolist())
+    trainer = run.trainer
     w, b = run.weights()
     history = run.history
     n = history.count
@@ -109,17 +121,20 @@ def document_of(run: Run) -> dict:
         "data": data,
         "initial": {"w": settings.init_w, "b": settings.init_b},
         "end": {
-            "step": run.step, "w": w, "b": b,
+            "step": run.step, "w": _number(w), "b": _number(b),
             "learning_rate": float(run.trainer.learning_rate.numpy()),
             "budget_end": run.budget_end, "state": run.state.name,
             "loss_limit": _number(run.trainer.loss_limit.numpy()) if run._limit_armed else None,
+            "model": run.model.describe(),
+            "params": run.parameters(),
+            "eigenvector": _vector(trainer.eigenvector.numpy()),
+            "eigenvector_cold": bool(trainer.eigenvector_cold.numpy()),
         },
         "history": {"span": history.span, "buckets": history.capacity,
-                    **{name: _numbers(getattr(history, name)[:n])
-                       for name in ("low", "high", "last", "w", "b")}},
+                    **{name: _numbers(getattr(history, name)[:n]) for name in HISTORY}},
         "records": {"truncated": run.recording.truncated,
                     **{c: (records[c].tolist() if c == "step" else _numbers(records[c]))
-                       for c in COLUMNS}},
+                       for c in records}},
     }
 
 
@@ -170,10 +185,23 @@ def _floats(values, n: int | None = None) -> np.ndarray:
     return array
 
 
+def _points(values) -> np.ndarray:
+    """x of the stored points: a list of numbers, or of [x1, x2] pairs."""
+    if isinstance(values, list) and values and isinstance(values[0], list):
+        pairs = np.array([[float(a) for a in pair] for pair in values], np.float64)
+        if pairs.ndim != 2 or pairs.shape[1] != 2:
+            raise ValueError("stored points of two inputs must be pairs")
+        return pairs
+    return _floats(values)
+
+
 def _settings(raw: dict) -> Settings:
     values = {}
+    optional = {f.name for f in dataclasses.fields(Settings) if f.default is None}
     for name, value in raw.items():
-        if name in PARSERS:
+        if value is None and name in optional:
+            values[name] = None
+        elif name in PARSERS:
             values[name] = PARSERS[name](parser_text(value))
         elif name in ("data", "theme"):
             if value is not None and not isinstance(value, str):
@@ -192,7 +220,7 @@ def _decode(doc: dict, path: Path) -> RunFile:
     data = doc["data"]
     points = None
     if data.get("stored"):
-        x, y = _floats(data["x"]), _floats(data["y"], len(data["x"]))
+        x, y = _points(data["x"]), _floats(data["y"], len(data["x"]))
         points = Dataset(x.astype(np.float32), y.astype(np.float32), str(data.get("source", path.name)))
     elif settings.data and data.get("stored") is False and not Path(settings.data).exists():
         raise RunFileError(f"{path}: its points were not stored and {settings.data} is gone")
@@ -200,17 +228,23 @@ def _decode(doc: dict, path: Path) -> RunFile:
     history = doc["history"]
     n = len(history["last"])
     hist = {"span": int(history["span"]), "buckets": int(history["buckets"]),
-            **{name: _floats(history[name], n) for name in ("low", "high", "last", "w", "b")}}
+            **{name: _floats(history[name], n) for name in HISTORY if name in history}}
     rec = doc["records"]
     steps = np.array([int(s) for s in rec["step"]], np.int64)
-    records = {"step": steps, **{c: _floats(rec[c], len(steps)) for c in COLUMNS[1:]}}
+    records = {"step": steps, **{c: _floats(rec[c], len(steps)) for c in RECORDS if c in rec}}
     limit = end.get("loss_limit")
+    params = end.get("params")
+    if params is not None and not isinstance(params, dict):
+        raise ValueError("params is not a mapping of names to values")
+    vector = end.get("eigenvector")
     return RunFile(
         settings=settings, points=points, data_sha256=str(data["sha256"]),
         step=int(end["step"]), w=float(end["w"]), b=float(end["b"]),
         learning_rate=float(end["learning_rate"]), budget_end=int(end["budget_end"]),
         state=State[end["state"]], loss_limit=math.nan if limit is None else float(limit),
-        history=hist, records=records, truncated=bool(rec["truncated"]), path=path)
+        history=hist, records=records, truncated=bool(rec["truncated"]), path=path,
+        params=params, eigenvector=None if vector is None else _floats(vector),
+        eigenvector_cold=bool(end.get("eigenvector_cold", True)))
 
 
 # -- restoring -------------------------------------------------------------------------
@@ -218,14 +252,25 @@ def _decode(doc: dict, path: Path) -> RunFile:
 def restore(run: Run, saved: RunFile) -> Run:
     """Put a fresh Run (built from the file's settings and data) at the saved end state."""
     trainer = run.trainer
-    trainer.w.assign(saved.w)
-    trainer.b.assign(saved.b)
+    if saved.params is None:  # a file from before models: the line's w and b
+        trainer.set_theta(np.array([saved.w, saved.b], np.float32))
+    else:
+        try:
+            trainer.set_theta(run.model.from_named(saved.params))
+        except ValueError as error:
+            raise RunFileError(f"{saved.path}: {error}") from None
+    if saved.eigenvector is not None and len(saved.eigenvector) == run.model.size:
+        trainer.eigenvector.assign(saved.eigenvector.astype(np.float32))
+        trainer.eigenvector_cold.assign(saved.eigenvector_cold)
     trainer.learning_rate.assign(saved.learning_rate)
     trainer.step = saved.step
     run._limit_armed = not math.isnan(saved.loss_limit)
     trainer.loss_limit.assign(saved.loss_limit if run._limit_armed else np.inf)
     run.budget_end = saved.budget_end
     _restore_history(run.history, saved.history)
+    measured = run.history.sharpness[:run.history.count]
+    measured = measured[np.isfinite(measured)]
+    run.sharpness = float(measured[-1]) if len(measured) else None
     run.recording.load(saved.records, saved.truncated)
     # Reopened paused at the last step; a finished or diverged run stays so (space goes on).
     if saved.state in (State.FINISHED, State.DIVERGED):
@@ -247,5 +292,6 @@ def _restore_history(history: LossHistory, saved: dict) -> None:
     n = len(saved["last"])
     history.span = saved["span"]
     history.count = n
-    for name in ("low", "high", "last", "w", "b"):
-        getattr(history, name)[:n] = saved[name]
+    for name in HISTORY:
+        if name in saved:
+            getattr(history, name)[:n] = saved[name]

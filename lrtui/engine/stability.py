@@ -39,8 +39,11 @@ def marker(settings: Settings, theory: Theory, learning_rate: float | None = Non
     return Marker(regime, "converges", "info")
 
 
-def warning_text(settings: Settings, theory: Theory, learning_rate: float) -> tuple[str, str] | None:
-    """The event a run logs for this lr, as (text, kind), or None when all is calm."""
+def warning_text(settings: Settings, theory: Theory | None, learning_rate: float) -> tuple[str, str] | None:
+    """The event a run logs for this lr, as (text, kind), or None when all is calm (or when
+    no theory knows lr_max in advance: the logistic loss and networks are measured live)."""
+    if theory is None:
+        return None
     mark = marker(settings, theory, learning_rate)
     peak = peak_factor(settings)
     at = f"lr {_fmt(learning_rate)}"

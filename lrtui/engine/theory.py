@@ -64,3 +64,24 @@ def theory_of(x: np.ndarray, y: np.ndarray) -> Theory:
     (w, b), *_ = np.linalg.lstsq(design, y64, rcond=None)
     loss = float(np.mean((w * x64 + b - y64) ** 2))
     return Theory(float(w), float(b), loss, lam_max, lam_min, m1, m2)
+
+
+def theory_for(model, x: np.ndarray, y: np.ndarray) -> Theory | None:
+    """The exact theory when the model's Hessian is constant: the line's, or a polynomial's
+    (its λmax, λmin and least-squares loss over the columns 1, x, …, x^D; it has no single
+    w and b, so ols_w and ols_b are NaN). None for the logistic loss and networks: their
+    curvature moves with the weights and is measured live (the sharpness)."""
+    if model.name == "line":
+        return theory_of(x, y)
+    if model.name != "poly":
+        return None
+    from lrtui.engine.quadratic import features
+
+    design = features(x, model.degree)
+    y64 = np.asarray(y, np.float64)
+    eigenvalues = np.linalg.eigvalsh(2.0 * design.T @ design / len(design))
+    coefficients, *_ = np.linalg.lstsq(design, y64, rcond=None)
+    loss = float(np.mean((design @ coefficients - y64) ** 2))
+    x64 = np.asarray(x, np.float64)
+    return Theory(math.nan, math.nan, loss, float(eigenvalues[-1]), float(max(eigenvalues[0], 0.0)),
+                  float(x64.mean()), float((x64 * x64).mean()))

@@ -15,7 +15,7 @@ def run_json(capsys, *args):
 
 def test_jsonl_rows_and_summary(capsys):
     rows, summary = run_json(capsys, "--steps", "2000", "--lr", "0.5")
-    assert all(set(r) == {"step", "loss", "w", "b", "dw", "db", "lr"} for r in rows)
+    assert all(set(r) == {"step", "loss", "w", "b", "dw", "db", "lr", "grad_norm"} for r in rows)
     assert [r["step"] for r in rows[:3]] == [0, 20, 40]
     for key in ("status", "steps", "loss", "w", "b", "lr_max", "lr_opt", "ols_w", "ols_b", "device"):
         assert key in summary
