@@ -18,7 +18,8 @@ from lrtui.engine.update_rules import OPTIMIZERS, parse_optimizer
 from lrtui.settings.fields import Settings
 from lrtui.settings.options import add_options, typed
 
-COLUMNS = ("run", "optimizer", "step", "loss", "w", "b", "dw", "db", "lr")
+COLUMNS = ("run", "optimizer", "step", "loss", "w", "b", "dw", "db", "lr")  # the line's
+MODEL_COLUMNS = ("run", "optimizer", "step", "loss", "lr", "grad_norm")  # every other model's
 WIDTHS = {"run": 4, "optimizer": 10}
 SUMMARY = ("run", "optimizer", "lr", "status", "steps", "final_loss", "steps_to_1pct", "diverged_at")
 CHUNK = 16384
@@ -60,7 +61,7 @@ def run_compare_command(args: argparse.Namespace, settings: Settings, parser) ->
         lambda: run_compare(settings, args.learning_rates, args.optimizers, args.format))
 
 
-def _print_summaries(printer: Printer, summaries: list[dict], ols_loss: float) -> None:
+def _print_summaries(printer: Printer, summaries: list[dict], ols_loss: float | None) -> None:
     if printer.format == "jsonl":
         for summary in summaries:
             printer.summary({**summary, "ols_loss": ols_loss})
@@ -71,7 +72,10 @@ def _print_summaries(printer: Printer, summaries: list[dict], ols_loss: float) -
             printer.csv.writerow(["summary"] + ["" if summary[k] is None else summary[k]
                                                for k in SUMMARY])
     else:
-        printer.comment(f"summary (OLS loss {fmt(ols_loss)}; 1% = steps to get within 1% of it)")
+        if ols_loss is None:
+            printer.comment("summary (no least-squares answer to reach for this model: 1% at is never)")
+        else:
+            printer.comment(f"summary (OLS loss {fmt(ols_loss)}; 1% = steps to get within 1% of it)")
         widths = (4, 10, 10, 10, 8, 12, 10, 12)
         titles = ("run", "optimizer", "lr", "status", "steps", "final loss", "1% at", "diverged at")
         printer.out.write("".join(f"{t:>{w}}" for t, w in zip(titles, widths)) + "\n")
@@ -93,7 +97,8 @@ def run_compare(settings: Settings, learning_rates, optimizers, format: str = "t
     dataset = make_dataset(settings)  # a bad --data file fails before TensorFlow loads
     from lrtui.engine.startup import load_compare, quiet_stderr
 
-    printer = Printer(out, format, COLUMNS, WIDTHS, record_column=True)
+    columns = COLUMNS if settings.model == "line" else MODEL_COLUMNS
+    printer = Printer(out, format, columns, WIDTHS, record_column=True)
     with quiet_stderr():
         compare = load_compare(settings, learning_rates, optimizers, dataset, warm_up=False)
         device = compare.device
@@ -101,7 +106,7 @@ def run_compare(settings: Settings, learning_rates, optimizers, format: str = "t
         if device.note:
             printer.event(device.note)
         for k, lr in enumerate(learning_rates):
-            if optimizers[k] == "gd" and compare.theory.regime(lr) == "diverges":
+            if compare.theory and optimizers[k] == "gd" and compare.theory.regime(lr) == "diverges":
                 printer.event(f"run {k + 1}: lr {fmt(lr)} is above lr_max {fmt(compare.theory.lr_max)}: "
                               "expect it to diverge")
         while not compare.done:
@@ -114,6 +119,6 @@ def run_compare(settings: Settings, learning_rates, optimizers, format: str = "t
             for event in events:
                 printer.event(event.text)
         _print_summaries(printer, [lane.summary() for lane in compare.lanes(with_curves=False)],
-                         compare.theory.ols_loss)
+                         compare.theory.ols_loss if compare.theory else None)
         out.flush()
     return 0

@@ -27,7 +27,9 @@ def summary_of(test: RangeTest, settings: Settings) -> dict:
                "batch_size": settings.batch_size or None}
     for name, suggestion in test.suggestions.items():
         summary[f"suggestion_{name}"] = suggestion.learning_rate
-    summary.update(lr_max=theory.lr_max, lr_opt=theory.lr_opt, lr_zigzag=theory.lr_zigzag)
+    summary["model"] = settings.model
+    if theory is not None:
+        summary.update(lr_max=theory.lr_max, lr_opt=theory.lr_opt, lr_zigzag=theory.lr_zigzag)
     return summary
 
 
@@ -46,8 +48,12 @@ def print_range_test(test: RangeTest, settings: Settings, format: str, out: Text
         if not test.suggestions:
             printer.comment("too few points for a suggestion: widen --start/--end or raise --num")
         theory = test.theory
-        printer.comment(f"lr_max   lr {fmt(theory.lr_max):>10}   (plain GD diverges above)")
-        printer.comment(f"lr_opt   lr {fmt(theory.lr_opt):>10}   (best constant lr for plain GD)")
+        if theory is None:
+            printer.comment(f"{settings.model}: no lr_max in advance (its curvature moves with the "
+                            "weights; `lrtui run --sharpness-every 10` measures it)")
+        else:
+            printer.comment(f"lr_max   lr {fmt(theory.lr_max):>10}   (plain GD diverges above)")
+            printer.comment(f"lr_opt   lr {fmt(theory.lr_opt):>10}   (best constant lr for plain GD)")
     out.flush()
 
 

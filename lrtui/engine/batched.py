@@ -5,6 +5,10 @@ entry per run. Each step computes all runs' losses in one [runs, points]
 matrix, takes the gradients with GradientTape and applies each run's own
 update rule elementwise, so R runs cost one compiled call, not R Python loops.
 
+The loss is the model's own (lrtui.engine.models) with a lane axis: the line
+keeps its w and b vectors; any other model trains θ of shape [runs, P], one
+row per run, and records loss, lr and |∇L| per run instead of w, b, dw, db.
+
 A run whose loss goes non-finite (or past its loss limit) freezes: its row for
 that step is recorded, its update is not applied, and it keeps its last
 finite weights while the others go on. A run can also be held (paused on its
@@ -20,11 +24,13 @@ import tensorflow as tf
 
 from lrtui.engine.compiled import compile_chunk
 from lrtui.engine.data import Dataset
+from lrtui.engine.models import Line, Model
 from lrtui.engine.update_rules import ADAGRAD_START, CODES, rule_constants
 
 CAPACITIES = (1, 64, 1024, 16384)
 # The rows a chunk records per step and run; `live` says whether the run took part.
-FIELDS = ("loss", "w", "b", "dw", "db", "lr", "live")
+FIELDS = ("loss", "w", "b", "dw", "db", "lr", "live")  # the line's
+MODEL_FIELDS = ("loss", "lr", "grad_norm", "live")  # every other model's
 
 
 @dataclass
@@ -38,7 +44,13 @@ class BatchRecords:
 
 class BatchedTrainer:
     def __init__(self, dataset: Dataset, device: str, learning_rates, optimizers,
-                 init_w: float, init_b: float, jit: bool = True):
+                 init_w: float, init_b: float, jit: bool = True, model: Model | None = None,
+                 initial: np.ndarray | None = None):
+        """`model` defaults to the lesson's line; another model's runs all start from
+        `initial` (θ, default: the model's own start with seed 0)."""
+        self.model = model or Line(init_w, init_b)
+        self.is_line = isinstance(self.model, Line)
+        self.fields = FIELDS if self.is_line else MODEL_FIELDS
         self.runs = len(learning_rates)
         if len(optimizers) != self.runs:
             raise ValueError("one optimizer per learning rate")
@@ -48,40 +60,57 @@ class BatchedTrainer:
         self.optimizers = tuple(optimizers)
         self._chunks: dict[int, object] = {}
         r = self.runs
+        # One row of parameters per run: the line's w and b are [runs]; θ is [runs, P].
+        shape = [r] if self.is_line else [r, self.model.size]
         with tf.device(device):
-            self.x = tf.Variable(dataset.x, shape=tf.TensorShape([None]), trainable=False)
+            points = [None] if dataset.x.ndim == 1 else [None, dataset.x.shape[1]]
+            self.x = tf.Variable(dataset.x, shape=tf.TensorShape(points), trainable=False)
             self.y = tf.Variable(dataset.y, shape=tf.TensorShape([None]), trainable=False)
-            self.w = tf.Variable(tf.zeros([r]))
-            self.b = tf.Variable(tf.zeros([r]))
+            if self.is_line:
+                self.w = tf.Variable(tf.zeros([r]))
+                self.b = tf.Variable(tf.zeros([r]))
+                self.trained = [self.w, self.b]
+            else:
+                self.theta = tf.Variable(tf.zeros(shape))
+                self.trained = [self.theta]
             self.learning_rate = tf.Variable(np.asarray(learning_rates, np.float32), trainable=False)
             self.code = tf.Variable(np.asarray([CODES[o] for o in optimizers], np.int32),
                                     trainable=False)
-            # Optimizer state: first slot (velocity, mean or accumulator), second (Adam's v).
-            self.slot1_w = tf.Variable(tf.zeros([r]), trainable=False)
-            self.slot1_b = tf.Variable(tf.zeros([r]), trainable=False)
-            self.slot2_w = tf.Variable(tf.zeros([r]), trainable=False)
-            self.slot2_b = tf.Variable(tf.zeros([r]), trainable=False)
+            # Optimizer state, per trained variable: first slot (velocity, mean or
+            # accumulator), second (Adam's v).
+            self.slot1 = [tf.Variable(tf.zeros(v.shape), trainable=False) for v in self.trained]
+            self.slot2 = [tf.Variable(tf.zeros(v.shape), trainable=False) for v in self.trained]
             self.t = tf.Variable(tf.zeros([r]), trainable=False)  # updates applied, per run
             self.frozen = tf.Variable(tf.zeros([r], tf.bool), trainable=False)
             self.held = tf.Variable(tf.zeros([r], tf.bool), trainable=False)
             self.loss_limit = tf.Variable(tf.fill([r], np.float32(np.inf)), trainable=False)
-        self.reset(init_w, init_b)
+        self.reset_to(self.model.initial(0) if initial is None else initial)
 
     # -- state -------------------------------------------------------------
     def reset(self, init_w: float, init_b: float, run: int | None = None) -> None:
-        """Back to the initial weights and fresh optimizer state, for one run or all."""
+        """The line back at (init_w, init_b) with fresh optimizer state, for one run or all."""
+        self.reset_to(np.array([init_w, init_b], np.float32), run)
+
+    def reset_to(self, theta: np.ndarray, run: int | None = None) -> None:
+        """Back to θ (the line: [w, b]) and fresh optimizer state, for one run or all."""
         picked = self._mask(run)
 
         def put(variable, value):
-            variable.assign(np.where(picked, value, variable.numpy()).astype(variable.dtype.as_numpy_dtype))
+            mask = picked.reshape((-1,) + (1,) * (len(variable.shape) - 1))
+            variable.assign(np.where(mask, value, variable.numpy()).astype(variable.dtype.as_numpy_dtype))
 
-        put(self.w, np.float32(init_w))
-        put(self.b, np.float32(init_b))
+        theta = np.asarray(theta, np.float32)
+        if self.is_line:
+            put(self.w, theta[0])
+            put(self.b, theta[1])
+        else:
+            put(self.theta, theta[None, :])
         start = np.where(np.asarray([o == "adagrad" for o in self.optimizers]), ADAGRAD_START, 0.0)
-        for slot in (self.slot1_w, self.slot1_b):
-            put(slot, start.astype(np.float32))
-        for slot in (self.slot2_w, self.slot2_b, self.t):
+        for slot in self.slot1:
+            put(slot, start.astype(np.float32).reshape((-1,) + (1,) * (len(slot.shape) - 1)))
+        for slot in self.slot2:
             put(slot, np.float32(0.0))
+        put(self.t, np.float32(0.0))
         put(self.frozen, False)
         put(self.loss_limit, np.float32(np.inf))
 
@@ -108,9 +137,10 @@ class BatchedTrainer:
         self.code.assign(codes)  # a variable: switching rules never retraces
         picked = self._mask(run)
         start = ADAGRAD_START if optimizer == "adagrad" else 0.0
-        for slot, value in ((self.slot1_w, start), (self.slot1_b, start), (self.slot2_w, 0.0),
-                            (self.slot2_b, 0.0), (self.t, 0.0)):
-            slot.assign(np.where(picked, np.float32(value), slot.numpy()))
+        pairs = [(slot, start) for slot in self.slot1] + [(slot, 0.0) for slot in self.slot2]
+        for slot, value in pairs + [(self.t, 0.0)]:
+            mask = picked.reshape((-1,) + (1,) * (len(slot.shape) - 1))
+            slot.assign(np.where(mask, np.float32(value), slot.numpy()))
 
     def set_held(self, held) -> None:
         self.held.assign(np.asarray(held, bool))
@@ -126,14 +156,29 @@ class BatchedTrainer:
         self.frozen.assign(values)
 
     def weights(self) -> tuple[np.ndarray, np.ndarray]:
+        """The line's w and b per run; NaN for the other models (see `theta_now`)."""
+        if not self.is_line:
+            nan = np.full(self.runs, np.nan)
+            return nan, nan.copy()
         return self.w.numpy().astype(np.float64), self.b.numpy().astype(np.float64)
+
+    def theta_now(self) -> np.ndarray:
+        """Every run's parameters, [runs, P] float32 (the line: columns w, b)."""
+        if self.is_line:
+            return np.stack([self.w.numpy(), self.b.numpy()], axis=1)
+        return self.theta.numpy()
 
     def frozen_runs(self) -> np.ndarray:
         return self.frozen.numpy().copy()
 
+    def _named(self) -> dict:
+        if self.is_line:
+            return {"w": self.w, "b": self.b}
+        return self.model.unflatten(self.theta)
+
     def current_loss(self) -> np.ndarray:
         with tf.device(self.device):
-            return _losses(self.w, self.b, self.x, self.y).numpy().astype(np.float64)
+            return self.model.loss(self._named(), self.x, self.y).numpy().astype(np.float64)
 
     # -- training ----------------------------------------------------------
     def run(self, count: int) -> BatchRecords:
@@ -146,36 +191,48 @@ class BatchedTrainer:
             done, records = chunk(tf.constant(count, tf.int32))
         done = int(done)
         array = records.numpy()[:done].astype(np.float64)  # (steps, fields, runs)
-        values = {name: array[:, i, :] for i, name in enumerate(FIELDS)}
+        values = {name: array[:, i, :] for i, name in enumerate(self.fields)}
         values["live"] = values["live"] > 0.5
         return BatchRecords(values, self.frozen.numpy() & ~before, done)
 
     def _compile(self, capacity: int):
-        w, b, x, y = self.w, self.b, self.x, self.y
-        lr_var, code_var = self.learning_rate, self.code
-        s1w, s1b, s2w, s2b, t_var = self.slot1_w, self.slot1_b, self.slot2_w, self.slot2_b, self.t
+        model, trained, named, x, y = self.model, self.trained, self._named, self.x, self.y
+        lr_var, code_var, t_var = self.learning_rate, self.code, self.t
+        slot1, slot2 = self.slot1, self.slot2
         frozen, held, loss_limit = self.frozen, self.held, self.loss_limit
+        is_line = self.is_line
+
+        def per_run(value, like):
+            """A [runs] vector shaped to meet `like` ([runs] or [runs, P]) elementwise."""
+            return value if len(like.shape) == 1 else value[:, None]
 
         def one_step(i, records):
             live = ~(frozen | held)
             with tf.GradientTape() as tape:
-                loss = _losses(w, b, x, y)
+                loss = model.loss(named(), x, y)
                 # Runs are independent: the gradient of the sum is each run's own gradient.
                 total = tf.reduce_sum(loss)
-            dw, db = tape.gradient(total, [w, b])
+            slopes = tape.gradient(total, trained)
             good = tf.math.is_finite(loss) & (loss <= loss_limit)
-            good = good & tf.math.is_finite(dw) & tf.math.is_finite(db)
+            for slope in slopes:
+                finite = tf.math.is_finite(slope)
+                good = good & (finite if len(slope.shape) == 1 else tf.reduce_all(finite, axis=1))
             lr = lr_var.read_value()
-            row = tf.stack([loss, w.read_value(), b.read_value(), dw, db, lr,
-                            tf.cast(live, tf.float32)])
-            records = records.write(i, row)
+            if is_line:
+                dw, db = slopes
+                row = [loss, self.w.read_value(), self.b.read_value(), dw, db, lr]
+            else:
+                row = [loss, lr, tf.norm(slopes[0], axis=1)]
+            records = records.write(i, tf.stack(row + [tf.cast(live, tf.float32)]))
             move = live & good
             t_next = t_var + 1.0
-            new_w, n1w, n2w = _update(code_var, w, dw, s1w, s2w, lr, t_next)
-            new_b, n1b, n2b = _update(code_var, b, db, s1b, s2b, lr, t_next)
-            for variable, new in ((w, new_w), (b, new_b), (s1w, n1w), (s1b, n1b),
-                                  (s2w, n2w), (s2b, n2b), (t_var, t_next)):
-                variable.assign(tf.where(move, new, variable))
+            for k, (param, slope) in enumerate(zip(trained, slopes)):
+                new, n1, n2 = _update(per_run(code_var, param), param, slope, slot1[k], slot2[k],
+                                      per_run(lr, param), per_run(t_next, param))
+                moving = per_run(move, param)
+                for variable, value in ((param, new), (slot1[k], n1), (slot2[k], n2)):
+                    variable.assign(tf.where(moving, value, variable))
+            t_var.assign(tf.where(move, t_next, t_var))
             frozen.assign(frozen | (live & ~good))
             return i + 1, records
 
@@ -198,12 +255,6 @@ class BatchedTrainer:
         for capacity in CAPACITIES[:3]:
             if capacity not in self._chunks:
                 self._compile(capacity)
-
-
-def _losses(w, b, x, y):
-    """Each run's mean squared error: a [runs, points] residual matrix, averaged per row."""
-    residual = w[:, None] * x[None, :] + b[:, None] - y[None, :]
-    return tf.reduce_mean(tf.square(residual), axis=1)
 
 
 def _update(code, param, grad, slot1, slot2, lr, t):

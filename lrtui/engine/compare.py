@@ -20,7 +20,8 @@ from lrtui.engine.history import CurveView, LogRow, LossHistory, log_rows
 from lrtui.engine.landscape import Moments, moments_of
 from lrtui.engine.records import StepBatch
 from lrtui.engine.run import DIVERGENCE_FACTOR, Event, State, fmt, make_dataset
-from lrtui.engine.theory import Theory, theory_of
+from lrtui.engine.models import Model, model_of
+from lrtui.engine.theory import Theory, theory_for
 from lrtui.settings.fields import Settings
 
 MIN_RUNS, MAX_RUNS = 2, 6
@@ -50,16 +51,21 @@ class Lane:
     reached_at: int | None  # first step within 1% of the OLS loss
     diverged_at: int | None
     curve: CurveView | None = None
+    params: dict | None = None  # every parameter by name (models other than the line)
 
     @property
     def label(self) -> str:
         return f"{self.index + 1}: {self.optimizer} lr {fmt(self.learning_rate)}"
 
     def summary(self) -> dict:
-        return {"run": self.index + 1, "optimizer": self.optimizer, "lr": self.learning_rate,
-                "status": self.status, "steps": self.step, "final_loss": self.loss,
-                "w": self.w, "b": self.b, "steps_to_1pct": self.reached_at,
-                "diverged_at": self.diverged_at}
+        summary = {"run": self.index + 1, "optimizer": self.optimizer, "lr": self.learning_rate,
+                   "status": self.status, "steps": self.step, "final_loss": self.loss}
+        if self.params is None:
+            summary.update(w=self.w, b=self.b)
+        else:
+            summary["params"] = self.params
+        summary.update(steps_to_1pct=self.reached_at, diverged_at=self.diverged_at)
+        return summary
 
 
 @dataclass(frozen=True)
@@ -99,12 +105,15 @@ class CompareRun:
         self.device = device
         self.learning_rates, self.optimizers = check_runs(learning_rates, optimizers)
         self.dataset = dataset or make_dataset(settings)
-        self.theory = theory_of(self.dataset.x, self.dataset.y)
-        self.moments = moments_of(self.dataset.x, self.dataset.y)
+        self.model: Model = model_of(settings, self.dataset.inputs)
+        self.theory = theory_for(self.model, self.dataset.x, self.dataset.y)
+        # The exact loss surface over (w, b) exists for the line only.
+        self.moments = moments_of(self.dataset.x, self.dataset.y) if self.model.name == "line" else None
         from lrtui.engine.batched import BatchedTrainer  # TensorFlow: callers mute it first
 
         self.trainer = BatchedTrainer(self.dataset, device.name, self.learning_rates,
-                                      self.optimizers, settings.init_w, settings.init_b)
+                                      self.optimizers, settings.init_w, settings.init_b,
+                                      model=self.model, initial=self.initial_theta())
         self.count = len(self.learning_rates)
         self.histories = [LossHistory() for _ in range(self.count)]
         self.pending_rows: list[tuple[int, LogRow]] = []
@@ -119,6 +128,10 @@ class CompareRun:
         self.diverged_at: list[int | None] = [None] * n
         self.last_loss = [math.nan] * n
         self._armed = [False] * n
+
+    def initial_theta(self) -> np.ndarray:
+        """Where every run starts (the same for all, so they compare on equal terms)."""
+        return self.model.initial(self.settings.init_seed)
 
     def _clear_lanes(self, runs) -> None:
         for k in runs:
@@ -165,9 +178,14 @@ class CompareRun:
             n = int(live.sum())
             if n == 0:
                 continue
-            fields = [records.values[f][live, k] for f in ("loss", "w", "b", "dw", "db", "lr")]
             steps = np.arange(self.steps[k], self.steps[k] + n, dtype=np.int64)
-            batch = StepBatch(steps, *fields, diverged=bool(records.diverged[k]))
+            column = {f: records.values[f][live, k] for f in records.values if f != "live"}
+            if self.trainer.is_line:
+                batch = StepBatch(steps, *(column[f] for f in ("loss", "w", "b", "dw", "db", "lr")),
+                                  diverged=bool(records.diverged[k]))
+            else:
+                batch = StepBatch(steps, column["loss"], None, None, None, None, column["lr"],
+                                  diverged=bool(records.diverged[k]), grad_norm=column["grad_norm"])
             batches.append(batch)
             self._took(k, batch)
         return batches
@@ -187,7 +205,7 @@ class CompareRun:
         self.histories[k].add(batch)
         self.pending_rows.extend((k, row) for row in log_rows(batch, self.settings.log_every))
         self.steps[k] += batch.updates
-        target = self.theory.ols_loss * (1 + WITHIN) + 1e-12
+        target = self.theory.ols_loss * (1 + WITHIN) + 1e-12 if self.theory else -np.inf
         if self.reached_at[k] is None:
             hits = np.flatnonzero(batch.loss <= target)
             if len(hits):
@@ -231,8 +249,7 @@ class CompareRun:
         self.trainer.set_learning_rate(run, learning_rate)
         self.say(f"run {run + 1}: lr {how} {fmt(old)} -> {fmt(learning_rate)}")
         if self.status[run] == RunStatus.DIVERGED:
-            w, b = self.trainer.weights()
-            if math.isfinite(w[run]) and math.isfinite(b[run]):
+            if np.isfinite(self.trainer.theta_now()[run]).all():
                 # Judge growth from here, so the lower lr gets its chance to recover.
                 self.trainer.unfreeze(run)
                 self._armed[run] = False
@@ -248,22 +265,27 @@ class CompareRun:
     def reset(self) -> None:
         """Every run back to the same initial weights, with fresh optimizer state."""
         s = self.settings
-        self.trainer.reset(s.init_w, s.init_b)
+        self.trainer.reset_to(self.initial_theta())
         self._clear_lanes(range(self.count))
         self.state = State.READY
-        self.say(f"all runs reset to w={fmt(s.init_w)} b={fmt(s.init_b)}")
+        if self.model.name == "line":
+            self.say(f"all runs reset to w={fmt(s.init_w)} b={fmt(s.init_b)}")
+        else:
+            self.say(f"all runs reset to the initial weights of {self.model.describe()}")
 
     # -- reading ------------------------------------------------------------
     def lanes(self, with_curves: bool = True) -> tuple[Lane, ...]:
         w, b = self.trainer.weights()
+        theta = self.trainer.theta_now()
         losses = self.trainer.current_loss()
         out = []
         for k in range(self.count):
             loss = self.last_loss[k] if self.status[k] == RunStatus.DIVERGED else float(losses[k])
+            params = None if self.model.name == "line" else self.model.named(theta[k])
             out.append(Lane(k, self.learning_rates[k], self.optimizers[k], self.status[k],
                             self.steps[k], float(w[k]), float(b[k]), loss, self.reached_at[k],
                             self.diverged_at[k],
-                            self.histories[k].view() if with_curves else None))
+                            self.histories[k].view() if with_curves else None, params))
         return tuple(out)
 
     def snapshot(self, steps_per_second: float = 0.0, with_data: bool = True) -> CompareSnapshot:

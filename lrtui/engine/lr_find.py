@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from lrtui.engine.data import Dataset
-from lrtui.engine.theory import Theory, theory_of
+from lrtui.engine.models import model_of
+from lrtui.engine.theory import Theory, theory_for
 from lrtui.settings.fields import Settings
 
 START, END, NUM = 1e-7, 10.0, 100
@@ -54,7 +55,7 @@ class RangeTest:
     smoothed: np.ndarray  # the smoothed loss the suggestions are read from
     num: int
     stopped_early: bool  # the smoothed loss passed 4 × its best before `num` steps
-    theory: Theory
+    theory: Theory | None  # None for models without an lr_max in advance (logistic, mlp)
     suggestions: dict[str, Suggestion] = field(default_factory=dict)
 
 
@@ -133,11 +134,12 @@ def range_test(settings: Settings, dataset: Dataset, device: str, start: float =
     # The sweep is an exponential schedule that grows: lr_i = start · (end/start)^(i/num).
     sweep = settings.with_(schedule="exponential", decay_rate=end / start, decay_steps=num,
                            staircase=False)
+    model = model_of(settings, dataset.inputs)
     trainer = Trainer(dataset, device, start, settings.init_w, settings.init_b, jit=jit,
-                      method=sweep)
+                      method=sweep, model=model, initial=model.initial(settings.init_seed))
     batch = trainer.run(num)
     smoothed, keep = smooth(batch.loss)
     lrs, losses = batch.lr[:keep], batch.loss[:keep]
     return RangeTest(lrs, losses, smoothed, num, stopped_early=keep < num,
-                     theory=theory_of(dataset.x, dataset.y),
+                     theory=theory_for(model, dataset.x, dataset.y),
                      suggestions=suggest(lrs, smoothed, num))

@@ -39,7 +39,7 @@ def test_lesson_lrs_in_jsonl(capsys):
     assert [r["step"] for r in rows if r["run"] == 1] == list(range(0, 200, 20))
     assert [r["step"] for r in rows if r["run"] == 3][-1] == large["diverged_at"]
     for row in rows:
-        assert set(row) == {"run", "optimizer", "step", "loss", "w", "b", "dw", "db", "lr"}
+        assert set(row) == {"run", "optimizer", "step", "loss", "w", "b", "dw", "db", "lr", "grad_norm"}
 
 
 def test_optimizers_and_steps_to_one_percent(capsys):
