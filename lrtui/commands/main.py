@@ -10,8 +10,8 @@ from lrtui import __version__
 from lrtui.commands.compare import add_compare_parser, run_compare_command
 from lrtui.commands.headless import headless_command
 from lrtui.settings.fields import SettingError, Settings
-from lrtui.settings.presets import preset_values
 from lrtui.settings.options import OneLineParser, add_app_options, add_options, settings_from, typed
+from lrtui.settings.presets import preset_values
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -18,9 +18,9 @@ from lrtui.engine.data import Dataset
 from lrtui.engine.device import DeviceChoice
 from lrtui.engine.history import CurveView, LogRow, LossHistory, log_rows
 from lrtui.engine.landscape import Moments, moments_of
+from lrtui.engine.models import Model, model_of
 from lrtui.engine.records import StepBatch
 from lrtui.engine.run import DIVERGENCE_FACTOR, Event, State, fmt, make_dataset
-from lrtui.engine.models import Model, model_of
 from lrtui.engine.theory import Theory, theory_for
 from lrtui.settings.fields import Settings
 

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from lrtui.engine.data import Dataset, DataError, generate, load_csv
-from lrtui.settings.fields import Settings, SettingError
+from lrtui.engine.data import DataError, Dataset, generate, load_csv
+from lrtui.settings.fields import SettingError, Settings
 from lrtui.settings.model_fields import DATASETS, TWO_INPUT_DATASETS, check_model_and_data
 from lrtui.settings.model_fields import inputs_of_dataset as inputs_of
 

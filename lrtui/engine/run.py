@@ -17,10 +17,10 @@ from lrtui.engine.datasets import make_dataset  # noqa: F401  (where callers fin
 from lrtui.engine.device import DeviceChoice
 from lrtui.engine.history import CurveView, LogRow, LossHistory, log_rows, row_at
 from lrtui.engine.method import describe
+from lrtui.engine.models import Model, model_of
 from lrtui.engine.recording import Recording
 from lrtui.engine.records import StepBatch
 from lrtui.engine.stability import warning_text
-from lrtui.engine.models import Model, model_of
 from lrtui.engine.theory import Theory, theory_for
 from lrtui.settings.fields import DATA_FIELDS, METHOD_FIELDS, Settings
 from lrtui.settings.model_fields import MODEL_FIELDS

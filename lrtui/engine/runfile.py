@@ -8,8 +8,10 @@ What a run file holds (format "lrtui-run", version 1):
 - the initial weights, and the end state: step, w, b, lr, step budget,
   state and the divergence limit, exactly (float32 values are exact in JSON);
   every parameter of the model by name (`params`: w, b; c0…cD; w1, w2, b;
-  W1, b1, W2, b2 as nested lists) and the vector the next sharpness
-  measurement starts from, so every model continues bit for bit;
+  W1, b1, W2, b2 as nested lists), the optimizer's state (its Keras
+  variables: moments, accumulators, iterations) and the plateau schedule's,
+  and the vector the next sharpness measurement starts from, so every model
+  and every method continues bit for bit;
 - the step history: every step up to FULL_STEPS (see engine.recording) and
   the bounded loss history the loss pane draws (with the sharpness, if measured).
 Continuing a loaded run restores the end state into the trainer, so it takes
@@ -64,6 +66,8 @@ class RunFile:
     truncated: bool
     path: Path | None = None
     params: dict | None = None  # every parameter by name; None in files from before models
+    optimizer_state: list | None = None  # the Keras optimizer's variables, in its order
+    plateau: list | None = None  # best, wait, factor of the plateau schedule
     eigenvector: np.ndarray | None = None  # where the next sharpness measurement starts
     eigenvector_cold: bool = True
 
@@ -129,6 +133,10 @@ def document_of(run: Run) -> dict:
             "params": run.parameters(),
             "eigenvector": _vector(trainer.eigenvector.numpy()),
             "eigenvector_cold": bool(trainer.eigenvector_cold.numpy()),
+            "optimizer_state": [np.asarray(v.numpy(), np.float64).tolist()
+                                for v in trainer.optimizer.variables] if trainer.optimizer else None,
+            "plateau": [_number(v.numpy()) for v in
+                        (trainer.plateau.best, trainer.plateau.wait, trainer.plateau.factor)],
         },
         "history": {"span": history.span, "buckets": history.capacity,
                     **{name: _numbers(getattr(history, name)[:n]) for name in HISTORY}},
@@ -244,6 +252,7 @@ def _decode(doc: dict, path: Path) -> RunFile:
         state=State[end["state"]], loss_limit=math.nan if limit is None else float(limit),
         history=hist, records=records, truncated=bool(rec["truncated"]), path=path,
         params=params, eigenvector=None if vector is None else _floats(vector),
+        optimizer_state=end.get("optimizer_state"), plateau=end.get("plateau"),
         eigenvector_cold=bool(end.get("eigenvector_cold", True)))
 
 
@@ -262,6 +271,19 @@ def restore(run: Run, saved: RunFile) -> Run:
     if saved.eigenvector is not None and len(saved.eigenvector) == run.model.size:
         trainer.eigenvector.assign(saved.eigenvector.astype(np.float32))
         trainer.eigenvector_cold.assign(saved.eigenvector_cold)
+    if saved.optimizer_state is not None and trainer.optimizer is not None:
+        variables = trainer.optimizer.variables
+        values = [np.asarray(v, np.float64) for v in saved.optimizer_state]
+        if len(values) != len(variables) or any(v.shape != tuple(var.shape)
+                                                for v, var in zip(values, variables)):
+            raise RunFileError(f"{saved.path}: its optimizer state does not fit {run.settings.optimizer}")
+        for variable, value in zip(variables, values):
+            variable.assign(value.astype(np.dtype(variable.dtype)))  # Keras 3: dtype is a name
+    if saved.plateau is not None:
+        best, wait, factor = (float(v) for v in saved.plateau)
+        trainer.plateau.best.assign(best)
+        trainer.plateau.wait.assign(int(wait))
+        trainer.plateau.factor.assign(factor)
     trainer.learning_rate.assign(saved.learning_rate)
     trainer.step = saved.step
     run._limit_armed = not math.isnan(saved.loss_limit)

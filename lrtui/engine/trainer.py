@@ -35,9 +35,8 @@ import weakref
 import numpy as np
 import tensorflow as tf
 
-from lrtui.engine import schedules
+from lrtui.engine import schedules, sharpness
 from lrtui.engine.compiled import compile_chunk
-from lrtui.engine import sharpness
 from lrtui.engine.data import Dataset
 from lrtui.engine.models import Line, Model
 from lrtui.engine.optimizers import make_optimizer

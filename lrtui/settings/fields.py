@@ -11,9 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 
 from lrtui.settings.model_fields import (
-    ACTIVATIONS,
-    DATASETS,
-    MODELS,
     check_model_and_data,
     inputs_of_dataset,
     parse_activation,
@@ -24,11 +21,11 @@ from lrtui.settings.model_fields import (
     parse_sharpness_every,
 )
 from lrtui.settings.parsing import SettingError
-from lrtui.settings.presets import parse_preset
 from lrtui.settings.parsing import choice as _choice
 from lrtui.settings.parsing import in_range as _in_range
 from lrtui.settings.parsing import integer as _integer
 from lrtui.settings.parsing import number as _number
+from lrtui.settings.presets import parse_preset
 
 SPEEDS = ("1", "3", "10", "30", "100", "300", "1000", "max")
 

@@ -33,8 +33,9 @@ from lrtui.engine.models.line import Line
 from lrtui.engine.models.logistic import Logistic
 from lrtui.engine.models.mlp import MLP
 from lrtui.engine.models.poly import Poly
-from lrtui.settings.fields import Settings, SettingError
+from lrtui.settings.fields import SettingError, Settings
 from lrtui.settings.model_fields import ACTIVATIONS, MODELS, check_model_and_data
+
 
 def make_model(name: str, inputs: int, *, degree: int = 3, hidden: int = 16,
                activation: str = "tanh", init_w: float = 0.0, init_b: float = -1.0) -> Model:

@@ -18,7 +18,6 @@ from lrtui.engine.models.base import Model, ModelError, Parameter
 from lrtui.settings.model_fields import MAX_HIDDEN
 
 
-
 class MLP(Model):
     name = "mlp"
 

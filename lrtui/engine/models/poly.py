@@ -11,7 +11,6 @@ from lrtui.engine.models.base import Model, ModelError, Parameter
 from lrtui.settings.model_fields import MAX_DEGREE
 
 
-
 class Poly(Model):
     name = "poly"
     exact_hessian = True

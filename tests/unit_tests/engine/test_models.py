@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from numpy_models import reference
 
 from lrtui.engine.datasets import CLASSES, classes, inputs_of, sine, standardize
 from lrtui.engine.models import ModelError, make_model
 from lrtui.engine.startup import import_tensorflow
-from numpy_models import reference
 
 tf = import_tensorflow()
 

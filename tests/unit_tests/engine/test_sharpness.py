@@ -7,16 +7,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from numpy_models import hessian_by_differences, numpy_mlp, sigmoid
 
 from lrtui.engine.datasets import classes, sine, z_score
 from lrtui.engine.models import make_model
 from lrtui.engine.quadratic import curvature, feature_scaling, hessian
 from lrtui.engine.startup import import_tensorflow
-from numpy_models import hessian_by_differences, numpy_mlp, sigmoid
 
 tf = import_tensorflow()
-from lrtui.engine.sharpness import (COLD_ITERATIONS, WARM_ITERATIONS,  # noqa: E402
-                                    start_vector, top_eigenvalue)
+from lrtui.engine.sharpness import COLD_ITERATIONS, WARM_ITERATIONS, start_vector, top_eigenvalue  # noqa: E402
 
 SAVED = Path(__file__).parent / "data" / "mlp_sine_step3000.json"
 X03 = np.random.default_rng(0).uniform(0, 3, 100).astype(np.float32)  # x uniform in [0, 3]
