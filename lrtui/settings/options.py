@@ -13,9 +13,6 @@ import shlex
 from dataclasses import dataclass
 
 from lrtui.settings.fields import (
-    ACTIVATIONS,
-    DATASETS,
-    MODELS,
     OPTIMIZERS,
     PARSERS,
     SCHEDULES,
@@ -25,6 +22,7 @@ from lrtui.settings.fields import (
     as_text,
     check,
 )
+from lrtui.settings.model_fields import ACTIVATIONS, DATASETS, MODELS
 
 
 @dataclass(frozen=True)
