@@ -70,6 +70,7 @@ class RunFile:
     plateau: list | None = None  # best, wait, factor of the plateau schedule
     eigenvector: np.ndarray | None = None  # where the next sharpness measurement starts
     eigenvector_cold: bool = True
+    eigen_shift: float = 0.0  # s of the warm iterations on H + s·I
 
     def dataset(self) -> Dataset:
         """The points of the run: stored, or regenerated and checked against the checksum."""
@@ -133,6 +134,7 @@ def document_of(run: Run) -> dict:
             "params": run.parameters(),
             "eigenvector": _vector(trainer.eigenvector.numpy()),
             "eigenvector_cold": bool(trainer.eigenvector_cold.numpy()),
+            "eigen_shift": float(trainer.eigen_shift.numpy()),
             "optimizer_state": [np.asarray(v.numpy(), np.float64).tolist()
                                 for v in trainer.optimizer.variables] if trainer.optimizer else None,
             "plateau": [_number(v.numpy()) for v in
@@ -253,7 +255,8 @@ def _decode(doc: dict, path: Path) -> RunFile:
         history=hist, records=records, truncated=bool(rec["truncated"]), path=path,
         params=params, eigenvector=None if vector is None else _floats(vector),
         optimizer_state=end.get("optimizer_state"), plateau=end.get("plateau"),
-        eigenvector_cold=bool(end.get("eigenvector_cold", True)))
+        eigenvector_cold=bool(end.get("eigenvector_cold", True)),
+        eigen_shift=float(end.get("eigen_shift", 0.0)))
 
 
 # -- restoring -------------------------------------------------------------------------
@@ -271,6 +274,7 @@ def restore(run: Run, saved: RunFile) -> Run:
     if saved.eigenvector is not None and len(saved.eigenvector) == run.model.size:
         trainer.eigenvector.assign(saved.eigenvector.astype(np.float32))
         trainer.eigenvector_cold.assign(saved.eigenvector_cold)
+        trainer.eigen_shift.assign(saved.eigen_shift)
     if saved.optimizer_state is not None and trainer.optimizer is not None:
         variables = trainer.optimizer.variables
         values = [np.asarray(v, np.float64) for v in saved.optimizer_state]

@@ -12,7 +12,9 @@ model trains one flat variable θ, read as its named parameters, with the same
 loop: GradientTape, then θ.assign_sub(lr * dθ). Its steps record loss, lr
 and |∇L| instead of w, b, dw, db. Every `sharpness_every` steps (if set) the
 chunk also measures the sharpness at the weights the step starts from
-(lrtui.engine.sharpness), warm-started from the last measurement's vector.
+(lrtui.engine.sharpness): one power iteration warm-started from the last
+measurement's vector, on a full-batch step in the same pass as the step's
+own gradient; a run's first measurement starts cold, before the chunk.
 
 The loop stops early at the first step whose loss is non-finite or above
 `loss_limit`, and does not apply that step's update, so the weights stay at
@@ -88,6 +90,7 @@ class Trainer:
             self.eigenvector = tf.Variable(sharpness.start_vector([self.model.size]),
                                            trainable=False)
             self.eigenvector_cold = tf.Variable(True, trainable=False)
+            self.eigen_shift = tf.Variable(0.0, trainable=False)  # s of H + s·I (sharpness)
             # The lr lives in a variable so that changing it never retraces.
             self.learning_rate = tf.Variable(float(learning_rate), dtype=tf.float32, trainable=False)
             self.loss_limit = tf.Variable(np.inf, dtype=tf.float32, trainable=False)
@@ -98,6 +101,7 @@ class Trainer:
         self._optimizer_start: list = []
         self.method = Settings()
         self._measuring = False  # whether the compiled chunks measure the sharpness
+        self._cold = None  # the compiled cold start of the sharpness
         self.configure(method or Settings())
 
     def configure(self, method: Settings) -> None:
@@ -151,6 +155,7 @@ class Trainer:
         self._reset_method_state()
         self.eigenvector.assign(sharpness.start_vector([self.model.size]))
         self.eigenvector_cold.assign(True)
+        self.eigen_shift.assign(0.0)
 
     def set_theta(self, theta: np.ndarray) -> None:
         theta = np.asarray(theta, np.float32)
@@ -241,6 +246,8 @@ class Trainer:
         chunk = self._chunks.get(capacity) or self._compile(capacity)
         # tf.device scopes are per thread: open it here, in the caller's thread.
         with tf.device(self.device):
+            if self._measuring and bool(self.eigenvector_cold.numpy()):
+                self._cold_start()
             self.first_step.assign(self.step)
             done, ok, records = chunk(tf.constant(count, tf.int32))
         done = int(done)
@@ -256,17 +263,16 @@ class Trainer:
                          grad_norm=grad_norm, sharpness=measured)
 
     def _compile(self, capacity: int, generation: int | None = None):
-        model, trained, named = self.model, self.trained, self._named
+        trained = self.trained
         learning_rate, loss_limit = self.learning_rate, self.loss_limit
         method, optimizer, plateau = self.method, self.optimizer, self.plateau
         batch = self._batch_function(method.batch_size)
-        measure = self._sharpness_function() if self._measuring else None
+        gradient = self._sharpness_step() if self._measuring else self._plain_step()
 
         def one_step(i, ok, records, step, order):
             x, y, order = batch(step, tf.equal(i, 0), order)
-            with tf.GradientTape() as tape:
-                loss = model.loss(named(), x, y)
-            slopes = tape.gradient(loss, trained)  # the line: [dw, db]; the others: [dθ]
+            # The line: GradientTape over w and b, giving [dw, db]; the others: [dθ].
+            loss, slopes, measured = gradient(x, y, step)
             good = tf.math.is_finite(loss) & (loss <= loss_limit)
             for slope in slopes:
                 good = good & tf.reduce_all(tf.math.is_finite(slope))
@@ -281,8 +287,8 @@ class Trainer:
                 row = [loss, w.read_value(), b.read_value(), dw, db, lr]
             else:
                 row = [loss, lr, tf.norm(slopes[0])]
-            if measure is not None:
-                row.append(measure(step))  # at the weights this step starts from
+            if measured is not None:
+                row.append(measured)  # at the weights this step starts from
             records = records.write(i, tf.stack(row))
 
             def update():
@@ -320,29 +326,78 @@ class Trainer:
             self._chunks[capacity] = compiled
         return compiled
 
-    def _sharpness_function(self):
-        """step -> the sharpness at the current weights on every point (the training loss,
-        whatever the batch), or NaN on steps that do not measure. The first measurement
-        after a reset starts from a random vector and iterates longer."""
-        model, x, y, every = self.model, self.x, self.y, self.sharpness_every
-        vector, cold = self.eigenvector, self.eigenvector_cold
+    def _plain_step(self):
+        """(x, y, step) -> (loss, gradients, None): the lesson's GradientTape."""
+        model, trained, named = self.model, self.trained, self._named
 
-        def flat():
-            return tf.stack([self.w, self.b]) if self.is_line else self.theta.read_value()
+        def gradient(x, y, step):
+            with tf.GradientTape() as tape:
+                loss = model.loss(named(), x, y)
+            return loss, tape.gradient(loss, trained), None
 
-        def now():
-            iterations = tf.where(cold, sharpness.COLD_ITERATIONS, sharpness.WARM_ITERATIONS)
-            value, next_vector = sharpness.top_eigenvalue(
-                lambda t: model.loss_flat(t, x, y), flat(), vector.read_value(), iterations)
+        return gradient
+
+    def _sharpness_step(self):
+        """(x, y, step) -> (loss, gradients, sharpness or NaN). A measuring step adds one power
+        iteration, warm from the last vector, on the loss over every point (whatever the
+        batch): H·v from the gradients at θ ± εv (see lrtui.engine.sharpness)."""
+        model, named, every = self.model, self._named, self.sharpness_every
+        vector, shift = self.eigenvector, self.eigen_shift
+        plain = self._plain_step()
+
+        def gradient_at(offset):
+            """The flat gradient of the full-data loss at θ + offset; the weights stay put."""
+            params = {name: value + part for (name, value), part in
+                      zip(named().items(), self._split(offset))}
+            with tf.GradientTape() as tape:
+                tape.watch(params)
+                loss = model.loss(params, self.x, self.y)
+            gradients = tape.gradient(loss, params)
+            return tf.concat([tf.reshape(gradients[name], [-1]) for name in model.names], 0)
+
+        def measured(x, y):
+            loss, slopes, _ = plain(x, y, None)
+            v = vector.read_value()
+            hv = sharpness.difference_product(gradient_at, v, tf.norm(self._flat()))
+            value, next_vector = sharpness.warm_iteration(v, hv, shift.read_value())
             vector.assign(next_vector)
-            cold.assign(False)
-            return value
+            return loss, slopes, value
 
-        def measure(step):
+        def gradient(x, y, step):
             due = tf.equal(step % tf.maximum(every, 1), 0)
-            return tf.cond(due, now, lambda: tf.constant(np.nan, tf.float32))
+            nan = tf.constant(np.nan, tf.float32)
+            return tf.cond(due, lambda: measured(x, y), lambda: plain(x, y, step)[:2] + (nan,))
 
-        return measure
+        return gradient
+
+    def _flat(self):
+        """θ as one tensor, read now (the line: [w, b])."""
+        return tf.stack([self.w, self.b]) if self.is_line else self.theta.read_value()
+
+    def _split(self, flat) -> list:
+        """A flat vector cut into the model's parameters, in order and shape."""
+        parts, start = [], 0
+        for p in self.model.parameters:
+            piece = flat[start:start + p.size]
+            parts.append(piece[0] if p.shape == () else tf.reshape(piece, p.shape))
+            start += p.size
+        return parts
+
+    def _cold_start(self) -> None:
+        """The first measurement of a run: power iteration from a random vector, long enough
+        to converge, and the shift a dominant negative eigenvalue needs (compiled once)."""
+        if self._cold is None:
+            model, x, y = self.model, self.x, self.y
+
+            def start(theta, v):
+                return sharpness.cold_start(lambda t: model.loss_flat(t, x, y), theta, v,
+                                            tf.constant(sharpness.COLD_ITERATIONS))
+
+            self._cold = tf.function(start, jit_compile=self.jit)
+        _, vector, shift = self._cold(tf.constant(self.theta_now()), self.eigenvector.read_value())
+        self.eigenvector.assign(vector)
+        self.eigen_shift.assign(shift)
+        self.eigenvector_cold.assign(False)
 
     def _batch_function(self, batch_size: int):
         """(step, first step of the chunk?, order) -> (x, y, order) for that step.
