@@ -282,15 +282,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="shorter windows, for a first look")
     parser.add_argument("--json", default="benchmarks/results.json", help="where to write the results")
     parser.add_argument("--only", nargs="*", default=None,
-                        help="throughput, app, bandwidth, long, redraw, startup")
+                        help="throughput, models, app, bandwidth, long, redraw, startup")
     args = parser.parse_args(argv)
-    wanted = set(args.only or ["throughput", "app", "bandwidth", "long", "redraw", "startup"])
+    wanted = set(args.only or ["throughput", "models", "app", "bandwidth", "long", "redraw", "startup"])
     rows: list[dict] = []
     headless_rate = None
     if "throughput" in wanted or "app" in wanted:
         throughput, headless_rate = bench_throughput(args.quick)
         if "throughput" in wanted:
             rows += throughput
+    if "models" in wanted:
+        from benchmarks.model_speed import bench_models
+
+        rows += bench_models(args.quick)
     if "app" in wanted:
         rows += bench_app_at_max_speed(args.quick, headless_rate)
     if "bandwidth" in wanted:
