@@ -1,0 +1,1 @@
+"""Bridges from lrtui to other people's training loops (no Textual here)."""
