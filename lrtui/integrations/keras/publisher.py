@@ -70,11 +70,11 @@ class Publisher:
         self.pending: deque = deque(maxlen=max_pending)  # (step, epoch, batch, logs)
         self.inbox: deque = deque()  # checked commands for the training thread
         self.arrived = threading.Event()  # set when a command lands in the inbox
-        self.published = 0  # rows handed in by the training thread
+        self.overflowed = 0  # rows that fell off the full deque before the collector took them
         self.collected = 0  # rows the collector took
         self.dropped = 0  # rows dropped on the way to the disk (or trimmed from it)
         self.state = "starting"
-        self.latest: dict = {}
+        self.latest: dict = {"step": None, "epoch": None, "lr": None, "loss": None}
         self.history = RowHistory()
         self.history_lock = threading.Lock()
         self._events: deque = deque()
@@ -94,8 +94,9 @@ class Publisher:
 
     # -- the training thread's side ------------------------------------------------------
     def publish(self, step: int, epoch: int, batch: int, logs: dict) -> None:
+        if len(self.pending) == self.pending.maxlen:
+            self.overflowed += 1  # the collector is far behind: the oldest row falls off
         self.pending.append((step, epoch, batch, logs))
-        self.published += 1
 
     def event(self, step: int, kind: str, text: str, **extra) -> None:
         self._events.append({"step": step, "kind": kind, "text": text, "time": time.time(),
@@ -279,10 +280,9 @@ class Publisher:
         write_atomic(self.channel.history, json.dumps(saved), mode=0o600, sync=False)
 
     def _write_heartbeat(self) -> None:
-        lost = self.published - self.collected - len(self.pending)  # fell off the full deque
         state = {"name": self.channel.name, "pid": os.getpid(), "start_ticks": self._ticks,
                  "state": self.state, "started": self._started, "updated": time.time(),
-                 "rows": self.published, "dropped": self.dropped + max(0, lost),
+                 "rows": self.collected, "dropped": self.dropped + self.overflowed,
                  **self.latest, **self.describe}
         try:
             write_atomic(self.channel.state_path, json.dumps(state), mode=0o600, sync=False)
