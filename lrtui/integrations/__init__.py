@@ -1,1 +1,1 @@
-"""Bridges from lrtui to other people's training loops (no Textual here)."""
+"""lrtui inside other programs' training loops (Keras). Imports engine and settings, never Textual."""
