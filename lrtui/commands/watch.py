@@ -23,12 +23,14 @@ import math
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
-from lrtui.integrations.keras.channel import (Channel, ChannelError, JsonLines, RowTail,
-                                              clean_stale, list_trainings)
-from lrtui.integrations.keras.rows import ROW_KEYS, decode_row, json_safe
+from lrtui.commands.output import FORMATS, Printer
+from lrtui.engine.jsonable import finite_or_none, jsonable
+from lrtui.integrations.keras.channel import Channel, ChannelError, JsonLines, RowTail, clean_stale, list_trainings
+from lrtui.integrations.keras.rows import ROW_KEYS, decode_row
 
 POLL = 0.05
 STEERING = ("set_lr", "scale_lr", "pause", "resume", "stop", "save_weights")
@@ -61,7 +63,7 @@ def add_watch_parser(subparsers) -> argparse.ArgumentParser:
         "training live (a terminal), or print its rows (--format, or when not a terminal), "
         "or send it one steering command and wait for its acknowledgement.")
     watch.add_argument("name", nargs="?", metavar="NAME", help="the name given to LrtuiCallback")
-    watch.add_argument("--format", choices=("table", "jsonl"),
+    watch.add_argument("--format", choices=FORMATS,
                        help="print rows (or the list) instead of opening the viewer")
     steer = watch.add_mutually_exclusive_group()
     steer.add_argument("--set-lr", type=_positive, metavar="X", help="set the lr to X")
@@ -97,7 +99,10 @@ def _error(message: str, status: int = 2) -> int:
     return status
 
 
-def run_watch(args: argparse.Namespace, out: TextIO | None = None) -> int:
+def run_watch(args: argparse.Namespace, out: TextIO | None = None,
+              open_viewer: Callable[[Channel, argparse.Namespace], int] | None = None) -> int:
+    """Run `lrtui watch`; `open_viewer` opens the TUI (given by the caller, so that this
+    module stays free of Textual)."""
     out = out or sys.stdout
     steering = steering_of(args)
     try:
@@ -119,9 +124,9 @@ def run_watch(args: argparse.Namespace, out: TextIO | None = None) -> int:
         return 130
     if args.fps <= 0 or args.fps > 120:
         return _error("--fps: use a number from 0.5 to 120")
-    from lrtui.watch_app import run_watch_app
-
-    return run_watch_app(channel, fps=args.fps, mouse=not args.no_mouse)
+    if open_viewer is None:
+        return _error("no viewer here: use --format table or jsonl")
+    return open_viewer(channel, args)
 
 
 def _quiet_stdout() -> None:
@@ -141,21 +146,22 @@ def age_text(seconds: float) -> str:
 
 
 def _short(value) -> str:
-    return f"{value:.4g}" if isinstance(value, (int, float)) and value is not None else "-"
+    value = finite_or_none(value)
+    return f"{value:.4g}" if isinstance(value, (int, float)) else "-"
 
 
 def print_list(format: str, out: TextIO) -> int:
     clean_stale()
     trainings = list_trainings()
     now = time.time()
-    if format == "jsonl":
+    if format != "table":  # (a list has no CSV form: JSON lines serve programs)
         for t in trainings:
             item = {"name": t.name, "pid": t.pid, "status": t.status, "step": t.state.get("step"),
                     "loss": t.state.get("loss"), "lr": t.state.get("lr"),
                     "age": round(now - t.updated, 1) if t.updated else None}
             if t.problem:
                 item["problem"] = t.problem
-            out.write(json.dumps(json_safe(item)) + "\n")
+            out.write(json.dumps(jsonable(item)) + "\n")
         return 0
     if not trainings:
         out.write("no trainings yet: add LrtuiCallback(name=...) to model.fit's callbacks\n")
@@ -191,7 +197,7 @@ def steer(channel: Channel, command: str, arguments: dict, timeout: float,
             if event.get("id") != ident:
                 continue
             if format == "jsonl":
-                out.write(json.dumps(json_safe(event)) + "\n")
+                out.write(json.dumps(jsonable(event)) + "\n")
             if event.get("kind") == "refused":
                 return _error(event.get("text", "refused"), 1)
             if format != "jsonl":
@@ -219,40 +225,32 @@ def _size(path: Path) -> int:
 
 # -- following -------------------------------------------------------------------------
 class RowPrinter:
-    """Rows and events as a table (columns from the first row) or as JSON lines."""
+    """Rows through the one printer, its columns taken from the first row; events too."""
 
     def __init__(self, format: str, out: TextIO):
         self.format, self.out = format, out
-        self.columns: list[str] | None = None
+        self.printer: Printer | None = None
         self.rows = 0
 
     def row(self, flat: dict) -> None:
         self.rows += 1
+        if self.printer is None:
+            self.printer = Printer(self.out, self.format, tuple(flat))
+            self.printer.header()
         if self.format == "jsonl":
-            self.out.write(json.dumps(json_safe(flat)) + "\n")
-            return
-        if self.columns is None:
-            self.columns = list(flat)
-            self.out.write("".join(f"{c:>12}" for c in self.columns).rstrip() + "\n")
-        self.out.write("".join(f"{_cell(flat.get(c)):>12}" for c in self.columns).rstrip() + "\n")
+            self.printer.row(flat)  # every key, even one that appeared later
+        else:
+            self.printer.row({c: flat.get(c) for c in self.printer.columns})
 
     def event(self, event: dict) -> None:
         if self.format == "jsonl":
-            self.out.write(json.dumps({"event": json_safe(event)}) + "\n")
-        else:
+            # Epochs carry the validation logs: JSON lines keep them, as {"event": …}.
+            self.out.write(json.dumps({"event": jsonable(event)}) + "\n")
+        elif self.format == "table":
             self.out.write(f"# step {event.get('step')}: {event.get('text')}\n")
 
     def summary(self, summary: dict) -> None:
-        if self.format == "jsonl":
-            self.out.write(json.dumps({"summary": json_safe(summary)}) + "\n")
-        else:
-            self.out.write("# " + ", ".join(f"{k} {_cell(v)}" for k, v in summary.items()) + "\n")
-
-
-def _cell(value) -> str:
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    return "-" if value is None else str(value)
+        (self.printer or Printer(self.out, self.format, ())).summary(summary)
 
 
 def follow(channel: Channel, format: str, out: TextIO) -> int:

@@ -63,7 +63,7 @@ class ScaledSchedule(Schedule):
                 "scale": float(keras.ops.convert_to_numpy(self.scale))}
 
     @classmethod
-    def from_config(cls, config: dict) -> "ScaledSchedule":
+    def from_config(cls, config: dict) -> ScaledSchedule:
         return cls(keras.saving.deserialize_keras_object(config["schedule"]), config["scale"])
 
 

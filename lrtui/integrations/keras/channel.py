@@ -1,6 +1,6 @@
 """The local channel between a Keras training process and the terminals that watch it.
 
-A training is a folder, `trainings_root()/NAME/`, under the user's runtime
+A training is a folder, `trainings_dir()/NAME/` (lrtui.locations), under the user's runtime
 folder (XDG_RUNTIME_DIR/lrtui/trainings: in memory, private, emptied at
 logout) or, without one, under the state folder
 (XDG_STATE_HOME or ~/.local/state, then lrtui/trainings). In it:
@@ -50,6 +50,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from lrtui.locations import trainings_dir
+
 NAME_RULE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 STATE = "state.json"
 EVENTS = "events.jsonl"
@@ -66,14 +68,6 @@ LIVE_STATES = ("starting", "training", "paused", "range test")
 
 class ChannelError(Exception):
     """A channel that cannot be used; the message is one line that says why."""
-
-
-def trainings_root() -> Path:
-    runtime = os.environ.get("XDG_RUNTIME_DIR")
-    if runtime and os.path.isdir(runtime):
-        return Path(runtime) / "lrtui" / "trainings"
-    state = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
-    return Path(state) / "lrtui" / "trainings"
 
 
 def check_name(name: str) -> str:
@@ -212,9 +206,9 @@ class Channel:
 
     # -- opening --------------------------------------------------------------------
     @classmethod
-    def attach(cls, name: str, root: Path | None = None) -> "Channel":
+    def attach(cls, name: str, root: Path | None = None) -> Channel:
         """A viewer's side: the folder of an existing training, checked."""
-        root = root or trainings_root()
+        root = root or trainings_dir()
         folder = root / check_name(name)
         if not os.path.lexists(folder):
             known = ", ".join(t.name for t in list_trainings(root)) or "none"
@@ -224,10 +218,10 @@ class Channel:
         return cls(name, folder)
 
     @classmethod
-    def create(cls, name: str, root: Path | None = None) -> "Channel":
+    def create(cls, name: str, root: Path | None = None) -> Channel:
         """The training's side: a fresh folder. A finished or gone training of that name is
         replaced; one still alive in another process keeps it, and this one is NAME-2 (-3 …)."""
-        root = private_folder(root or trainings_root())
+        root = private_folder(root or trainings_dir())
         check_name(name)
         clean_stale(root)
         for n in range(1, 1000):
@@ -397,7 +391,7 @@ class RowTail:
 
 def list_trainings(root: Path | None = None) -> list[Training]:
     """Every training under the root, newest heartbeat first; refused folders say why."""
-    root = root or trainings_root()
+    root = root or trainings_dir()
     if not root.is_dir():
         return []
     check_private(root)
@@ -419,7 +413,7 @@ def list_trainings(root: Path | None = None) -> list[Training]:
 def clean_stale(root: Path | None = None, keep_seconds: float = KEEP_SECONDS,
                 now: float | None = None) -> list[str]:
     """Remove trainings that ended (finished or gone) and have been silent for keep_seconds."""
-    root = root or trainings_root()
+    root = root or trainings_dir()
     now = time.time() if now is None else now
     removed = []
     for training in list_trainings(root):

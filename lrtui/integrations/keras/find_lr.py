@@ -22,8 +22,7 @@ import itertools
 import keras
 import numpy as np
 
-from lrtui.engine.lr_find import (END, NUM, START, RangeTest, check_sweep, past_stop, smooth,
-                                  suggest, sweep_lrs)
+from lrtui.engine.lr_find import END, NUM, START, RangeTest, check_sweep, past_stop, smooth, suggest, sweep_lrs
 
 Schedule = keras.optimizers.schedules.LearningRateSchedule
 
@@ -56,9 +55,11 @@ def _batches(x, y, batch_size: int, seed: int):
         order = rng.permutation(n)
         for first in range(0, n, batch_size):
             pick = order[first:first + batch_size]
-            take = lambda a: np.asarray(a)[pick]  # noqa: E731
-            yield (keras.tree.map_structure(take, x),
-                   None if y is None else keras.tree.map_structure(take, y), None)
+            yield _take(x, pick), None if y is None else _take(y, pick), None
+
+
+def _take(arrays, pick: np.ndarray):
+    return keras.tree.map_structure(lambda a: np.asarray(a)[pick], arrays)
 
 
 def _variables(model) -> list:

@@ -29,13 +29,12 @@ import os
 import threading
 import time
 from collections import deque
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
 from lrtui.atomic import write_atomic
-from lrtui.integrations.keras.channel import (COMMANDS_KNOWN, Channel, JsonLines, open_private,
-                                              start_ticks)
+from lrtui.integrations.keras.channel import COMMANDS_KNOWN, Channel, JsonLines, open_private, start_ticks
 from lrtui.integrations.keras.rows import Row, RowHistory, encode_row
 
 INTERVAL = 0.05
@@ -217,7 +216,7 @@ class Publisher:
                     work = list(self._disk)
                     self._disk.clear()
                     self._disk_bytes = 0
-                for kind, data, count in work:
+                for kind, data, _rows in work:
                     if kind == "event":
                         _write_all(events_fd, data)
                     else:

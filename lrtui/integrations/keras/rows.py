@@ -60,17 +60,6 @@ def decode_row(item: dict) -> Row | None:
         return None
 
 
-def json_safe(value):
-    """JSON has no NaN or Infinity: such a number is null (lists and dicts are walked)."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [json_safe(v) for v in value]
-    return value
-
-
 class BatchLosses:
     """Turn Keras's running means back into each batch's loss, row after row."""
 
