@@ -136,10 +136,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _open_watch_viewer(channel, args: argparse.Namespace) -> int:
-    from lrtui.app.runner import exit_now
     from lrtui.app.watch_app import run_watch_app
 
-    exit_now(run_watch_app(channel, fps=args.fps, mouse=not args.no_mouse))
+    return run_watch_app(channel, fps=args.fps, mouse=not args.no_mouse)
 
 
 def _find_lr(settings: Settings, args: argparse.Namespace) -> int:

@@ -19,41 +19,41 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import TextIO
 
 from lrtui.commands.output import FORMATS, Printer
 from lrtui.engine.jsonable import finite_or_none, jsonable
-from lrtui.integrations.keras.channel import Channel, ChannelError, JsonLines, RowTail, clean_stale, list_trainings
+from lrtui.integrations.keras.channel import (
+    Channel,
+    ChannelError,
+    JsonLines,
+    RowTail,
+    clean_stale,
+    list_trainings,
+    lr_value,
+    weights_path,
+)
 from lrtui.integrations.keras.rows import ROW_KEYS, decode_row
 
 POLL = 0.05
 STEERING = ("set_lr", "scale_lr", "pause", "resume", "stop", "save_weights")
 
 
-def _positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"'{text}' must be a number above 0")
-    return value
+def _argument(parse: Callable[[str], object]) -> Callable[[str], object]:
+    def typed(text: str):
+        try:
+            return parse(text)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+    typed.__name__ = parse.__name__
+    return typed
 
 
-def _weights_path(text: str) -> str:
-    path = Path(text).expanduser().resolve()
-    if not path.name.endswith(".weights.h5"):
-        raise argparse.ArgumentTypeError(f"'{text}': Keras saves weights only to a file named "
-                                         "*.weights.h5")
-    if not path.parent.is_dir():
-        raise argparse.ArgumentTypeError(f"'{text}': no folder {path.parent}")
-    return str(path)
+_positive, _weights_path = _argument(lr_value), _argument(weights_path)
 
 
 def add_watch_parser(subparsers) -> argparse.ArgumentParser:
@@ -216,7 +216,7 @@ def steer(channel: Channel, command: str, arguments: dict, timeout: float,
                   "the command stays queued and applies at its next batch boundary", 1)
 
 
-def _size(path: Path) -> int:
+def _size(path) -> int:
     try:
         return os.stat(path).st_size
     except FileNotFoundError:

@@ -41,6 +41,7 @@ machine can attach.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import secrets
@@ -68,6 +69,27 @@ LIVE_STATES = ("starting", "training", "paused", "range test")
 
 class ChannelError(Exception):
     """A channel that cannot be used; the message is one line that says why."""
+
+
+def lr_value(text: str) -> float:
+    """A learning rate or a factor typed by a user: a finite number above 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"'{text}' is not a number") from None
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"'{text}' must be a number above 0")
+    return value
+
+
+def weights_path(text: str) -> str:
+    """Where to save weights, made absolute (the training process has its own working folder)."""
+    path = Path(text).expanduser().resolve()
+    if not path.name.endswith(".weights.h5"):
+        raise ValueError(f"'{text}': Keras saves weights only to a file named *.weights.h5")
+    if not path.parent.is_dir():
+        raise ValueError(f"'{text}': no folder {path.parent}")
+    return str(path)
 
 
 def check_name(name: str) -> str:
