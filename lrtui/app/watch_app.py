@@ -223,6 +223,11 @@ class WatchApp(App):
         self.exit(0)
 
 
+def log_text_of(app: WatchApp) -> str:
+    """What the step log shows, as plain text."""
+    return "\n".join(strip.text for strip in app.query_one(KerasStepLog).lines)
+
+
 def status_text(frame: WatchFrame) -> str:
     state = frame.state
     parts = [f"[b {STATUS_STYLE.get(frame.status, '$warning')}]{escape(frame.status)}[/]"]

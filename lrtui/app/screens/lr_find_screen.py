@@ -175,6 +175,7 @@ class LrFindScreen(ModalScreen[Choice | None]):
     def action_apply(self, name: str) -> None:
         learning_rate = self.learning_rate_of(name)
         if learning_rate is None:
-            self.notify("no result yet: wait for the sweep", severity="warning")
+            self.notify("no result yet: wait for the sweep" if self.test is None else
+                        f"no {name} for this sweep", severity="warning")
             return
         self.dismiss(Choice(name, learning_rate))

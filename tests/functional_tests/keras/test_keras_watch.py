@@ -27,7 +27,8 @@ from lrtui.integrations.keras.rows import ROW_KEYS
 pytestmark = pytest.mark.slow
 
 HERE = Path(__file__).resolve().parent
-START_TIMEOUT = 120  # two TensorFlow imports at once on a busy two-core machine
+START_TIMEOUT = 120
+ACK = re.compile(r"lr ([\d.e-]+) -> ([\d.e-]+) from step ([\d,]+)")  # two TensorFlow imports at once on a busy two-core machine
 
 
 def wait_until(predicate, timeout: float = 30.0, what: str = ""):
@@ -159,6 +160,31 @@ def test_pause_stops_batches_and_resume_goes_on(long):
     result = long.watch("--resume")
     assert applied_step(result) == step and "resumed" in result.stdout
     wait_until(lambda: (long.state().get("step") or 0) > step + 5, 20, "batches after resume")
+
+
+async def test_keys_in_the_viewer_steer_the_training(long):
+    from lrtui.app.watch_app import WatchApp, log_text_of
+
+    app = WatchApp(long.channel())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(0.5)
+        deadline = time.monotonic() + 20
+        while app.frame is None and time.monotonic() < deadline:
+            await pilot.pause(0.05)
+        earlier = len(ACK.findall(log_text_of(app)))  # the whole history shows, acks included
+        await pilot.press("minus")
+        found = None
+        while found is None and time.monotonic() < deadline:
+            await pilot.pause(0.05)
+            acks = ACK.findall(log_text_of(app))
+            found = acks[-1] if len(acks) > earlier else None
+        assert found, log_text_of(app)
+        assert float(found[1]) == pytest.approx(float(found[0]) / 2, rel=1e-3)
+        await pilot.press("q")
+    step = int(found[2].replace(",", ""))
+    records = wait_until(lambda: len(r := long.records()) > step + 2 and r, 20, "batches after")
+    assert records[step]["lr"] == pytest.approx(records[step - 1]["lr"] / 2, rel=1e-6)
+    assert long.process.poll() is None  # q detached; the training goes on
 
 
 def test_viewer_and_training_survive_each_other(long, tmp_path):
