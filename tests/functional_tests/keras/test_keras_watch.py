@@ -27,8 +27,8 @@ from lrtui.integrations.keras.rows import ROW_KEYS
 pytestmark = pytest.mark.slow
 
 HERE = Path(__file__).resolve().parent
-START_TIMEOUT = 120
-ACK = re.compile(r"lr ([\d.e-]+) -> ([\d.e-]+) from step ([\d,]+)")  # two TensorFlow imports at once on a busy two-core machine
+START_TIMEOUT = 120  # two TensorFlow imports at once on a busy two-core machine
+ACK = re.compile(r"lr ([\d.e-]+) -> ([\d.e-]+) from step ([\d,]+)")
 
 
 def wait_until(predicate, timeout: float = 30.0, what: str = ""):
