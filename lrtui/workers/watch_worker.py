@@ -31,6 +31,7 @@ from lrtui.integrations.keras.rows import Row, RowHistory, decode_row
 POLL = 0.05
 STATUS_EVERY = 0.5
 ROWS_PER_FRAME = 60
+MAX_ROWS = 50_000  # rows read at once at most (a late attach reads the history in slices)
 EVENT_KINDS = {"refused": "warning", "gone": "error", "interrupted": "error"}
 
 
@@ -113,8 +114,9 @@ class WatchWorker:
                 self._ui_busy.set()
                 self.publish(self._frame())
                 changed, sent_at = False, now
-            if not got:
-                self.stop.wait(POLL)
+            if got < MAX_ROWS:  # caught up: wait a moment, or until the next frame is due
+                due = sent_at + self.frame_interval - time.monotonic()
+                self.stop.wait(min(POLL, due) if changed and due > 0.005 else POLL)
         self._rows.close()
         self._events.close()
 
@@ -134,7 +136,7 @@ class WatchWorker:
         return changed
 
     def _read_rows(self) -> int:
-        items = self._rows.read()
+        items = self._rows.read(MAX_ROWS)
         rows = [r for r in map(decode_row, items) if r is not None]
         if not rows:
             return 0

@@ -46,6 +46,11 @@ class LossPlot(PlotPane):
         self._budget_end = budget_end
         self.redraw()
 
+    @property
+    def x_end(self) -> float:
+        """The step at the right end of the x axis, as last drawn (another plot can line up)."""
+        return self._x_end
+
     def set_marks(self, validation: tuple[tuple[int, float], ...], epoch_ends: tuple[int, ...]) -> None:
         """Validation losses as points and epoch ends as lines; drawn with the next curve."""
         self._validation, self._epoch_ends = validation, epoch_ends
