@@ -27,8 +27,8 @@ reader that must be alive and listening when the command is sent, its buffer
 is bounded (a burst of commands to a paused or busy training would fail), and
 its path is limited to 108 bytes. An appended line in a file waits until the
 training reads it, keeps a record of who asked what, and falls under the same
-folder permissions as everything else. The training polls its length every
-50 ms from a thread, which costs one fstat; the viewer waits for the
+folder permissions as everything else. The training reads it from its offset
+every 50 ms, from a thread (one read() that usually returns nothing); the viewer waits for the
 acknowledgement in `events.jsonl`.
 
 Safety: every folder is created 0700 and every file 0600, with O_NOFOLLOW;
