@@ -290,3 +290,17 @@ def test_bad_input_is_one_line_and_exit_2(root, capsys, argv, message):
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1
     assert Channel.attach("exp").commands.read_text() == ""  # nothing was sent
+
+
+def test_headless_watch_imports_neither_textual_nor_tensorflow(root):
+    finished_training("exp")
+    probe = ("import sys, io, contextlib; from lrtui.commands.main import main\n"
+             "with contextlib.redirect_stdout(io.StringIO()):\n"
+             "    codes = [main(['watch']), main(['watch', 'exp', '--format', 'jsonl'])]\n"
+             "bad = sorted({m.split('.')[0] for m in sys.modules}\n"
+             "             & {'textual', 'textual_plotext', 'plotext', 'tensorflow', 'keras'})\n"
+             "print(codes, bad)\n"
+             "sys.exit(1 if bad or any(codes) else 0)")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120,
+                            env={**os.environ})
+    assert result.returncode == 0, result.stdout + result.stderr[-2000:]
