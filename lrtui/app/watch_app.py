@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,10 +41,6 @@ from lrtui.workers.watch_worker import WatchFrame, WatchWorker
 STATUS_STYLE = {"training": "$success", "paused": "$accent", "range test": "$warning",
                 "starting": "$warning", "finished": "$primary", "stopped": "$primary",
                 "gone": "$error", "interrupted": "$error"}
-ENDED = ("finished", "stopped", "gone", "interrupted")
-# The plots redraw at most this often (the status line at every frame): a fast training
-# changes them on every frame, and each changed plot line costs its full width on the wire.
-PLOT_FPS = 5.0
 CSS = """
 #plots { height: 2fr; }
 #loss { width: 2fr; height: 1fr; }
@@ -117,8 +112,6 @@ class WatchApp(App):
         super().__init__()
         self.channel = channel
         self.frame: WatchFrame | None = None
-        self._plotted_at = 0.0
-        self._plot_timer = None
         self.watcher = WatchWorker(channel, lambda frame: self.post_message(Frame(frame)), fps)
         self.sub_title = channel.name
         self._theme_problems = register_themes(self, DEFAULT_THEME)
@@ -152,27 +145,15 @@ class WatchApp(App):
         if not self.is_running or not self.query(LossPlot):
             return  # shutting down, or not composed yet: the panes may not be there
         frame = self.frame = message.frame
-        wait = self._plotted_at + 1.0 / PLOT_FPS - time.monotonic()
-        if wait <= 0 or frame.status in ENDED:
-            self._plot()
-        elif self._plot_timer is None:  # the latest frame's plots are drawn when due
-            self._plot_timer = self.set_timer(wait, self._plot)
+        loss = self.query_one(LossPlot)
+        loss.set_marks(frame.validation, frame.epoch_ends)
+        loss.set_curve(frame.curve, max(frame.step, 0), frame.total_steps, None)
+        self.query_one(LrPlot).set_curve(frame.curve, max(frame.step, 0), None, loss.x_end)
         if frame.rows or frame.events or frame.rows_skipped:
             self.query_one(KerasStepLog).add(frame.rows, frame.events, frame.rows_skipped)
         # One line of fixed height: no layout pass (it would repaint the scrollbars too).
         self.query_one(StatusLine).update(status_text(frame), layout=False)
         self.call_after_refresh(self.watcher.frame_shown)
-
-    def _plot(self) -> None:
-        self._plot_timer = None
-        frame = self.frame
-        if frame is None or not self.is_running or not self.query(LossPlot):
-            return
-        self._plotted_at = time.monotonic()
-        loss = self.query_one(LossPlot)
-        loss.set_marks(frame.validation, frame.epoch_ends)
-        loss.set_curve(frame.curve, max(frame.step, 0), frame.total_steps, None)
-        self.query_one(LrPlot).set_curve(frame.curve, max(frame.step, 0), None, loss.x_end)
 
     # -- keys ------------------------------------------------------------------------------
     def _send(self, command: str, said: str, **arguments) -> None:

@@ -32,7 +32,7 @@ POLL = 0.05
 STATUS_EVERY = 0.5
 ROWS_PER_FRAME = 60
 MAX_ROWS = 50_000  # rows read at once at most (a late attach reads the history in slices)
-EVENT_KINDS = {"refused": "warning", "gone": "error", "interrupted": "error"}
+EVENT_KINDS = {"refused": "warning", "gone": "error", "interrupted": "error", "epoch": "epoch"}
 
 
 @dataclass(frozen=True)

@@ -94,16 +94,16 @@ class LossPlot(PlotPane):
         losses = np.column_stack([curve.low, curve.high]).ravel()
         pick = positive_pairs if self.log_scale else finite_pairs
         steps, losses = pick(steps, losses)
-        steps, losses = downsample(steps, losses, max(8, self.size.width * 2))
+        last = max(self._step, int(curve.step[-1]))
+        # The x axis ends at the budget, or at a round number: old points stay put.
+        end = min(float(self._budget_end), nice_ceiling(last)) if self._budget_end > last else last
+        steps, losses = downsample(steps, losses, max(8, self.size.width * 2), (0.0, float(end)))
         if len(steps) == 0:
             plt.title("no finite loss to show")
             return
         val_steps, val_losses = pick(*(np.array(v, np.float64) for v in zip(*self._validation))) \
             if self._validation else (np.zeros(0), np.zeros(0))
         plt.yscale("log" if self.log_scale else "linear")
-        last = max(self._step, int(curve.step[-1]))
-        # The x axis ends at the budget, or at a round number: old points stay put.
-        end = min(float(self._budget_end), nice_ceiling(last)) if self._budget_end > last else last
         self._x_end = float(end)
         plt.xlim(*limits(0.0, float(end)))
         log = self.log_scale

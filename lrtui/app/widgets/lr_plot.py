@@ -39,13 +39,14 @@ class LrPlot(PlotPane):
             plt.title("no steps yet")
             return
         steps, lrs = positive_pairs(curve.step.astype(np.float64), curve.lr)
-        steps, lrs = downsample(steps, lrs, max(8, self.size.width * 2))
+        last = max(self._step, int(curve.step[-1]))
+        end = max(float(last), self._x_end or 0.0)
+        steps, lrs = downsample(steps, lrs, max(8, self.size.width * 2), (0.0, end))
         if len(steps) == 0:
             plt.title("every lr was 0")  # a warmup's first step, for instance
             return
         plt.yscale("log")
-        last = max(self._step, int(curve.step[-1]))
-        plt.xlim(*limits(0.0, max(float(last), self._x_end or 0.0)))
+        plt.xlim(*limits(0.0, end))
         low, high = float(lrs.min()), float(lrs.max())
         lr_max = self._lr_max
         if lr_max is not None and high * 0.5 <= lr_max <= high * 4:

@@ -14,7 +14,10 @@ from lrtui.engine.history import LogRow
 from lrtui.engine.run import Event, fmt
 
 HEADER = f"{'step':>8} {'loss':>10} {'w':>9} {'b':>9} {'dw':>9} {'db':>9} {'lr':>8}"
-STYLES = {"info": "italic", "warning": "bold yellow", "error": "bold red"}
+STYLES = {"info": "italic", "epoch": "italic", "warning": "bold yellow", "error": "bold red"}
+# Events are written at once, except these, which wait for the next batch of rows
+# (a fast Keras training ends an epoch every second or so).
+UNHURRIED = ("epoch",)
 # New rows are written in batches: every write scrolls, and a scroll repaints the
 # whole pane, so batching keeps a slow link quiet. Events are written at once.
 BATCH_SECONDS = 1.0
@@ -54,9 +57,9 @@ class StepLog(RichLog):
         if len(self._pending) > MAX_BATCH:
             self._skipped += len(self._pending) - MAX_BATCH
             del self._pending[:-MAX_BATCH]
-        if events:
+        if any(e.kind not in UNHURRIED for e in events):
             self.flush()
-        elif self._pending and self._flush_timer is None:
+        if self._pending and self._flush_timer is None:
             self._flush_timer = self.set_timer(BATCH_SECONDS, self.flush)
 
     def flush(self) -> None:
