@@ -20,6 +20,8 @@ from lrtui.integrations.keras.channel import Channel, JsonLines  # noqa: E402
 from lrtui.integrations.keras.rows import decode_row  # noqa: E402
 from lrtui.keras import LrtuiCallback, ScaledSchedule, find_lr  # noqa: E402
 
+pytestmark = pytest.mark.slow  # real Keras fits, about 30 s in all
+
 
 @pytest.fixture(autouse=True)
 def runtime(tmp_path, monkeypatch):
