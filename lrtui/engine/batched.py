@@ -217,9 +217,9 @@ def _update(code, param, grad, slot1, slot2, lr, t):
     momentum = param + velocity
     # nesterov: the same velocity, the step looks ahead along it.
     nesterov = param + k["momentum"] * velocity - lr * grad
-    # rmsprop: s ← ρ·s + (1−ρ)·g²; p ← p − lr·g/(√s + ε).
+    # rmsprop: s ← ρ·s + (1−ρ)·g²; p ← p − lr·g/√(s + ε) (ε inside the root, as in Keras 3).
     mean_square = k["rho"] * slot1 + (1 - k["rho"]) * g2
-    rmsprop = param - lr * grad / (tf.sqrt(mean_square) + k["epsilon"])
+    rmsprop = param - lr * grad / tf.sqrt(mean_square + k["epsilon"])
     # adagrad: a ← a + g²; p ← p − lr·g/√(a + ε).
     accumulator = slot1 + g2
     adagrad = param - lr * grad / tf.sqrt(accumulator + k["epsilon"])
