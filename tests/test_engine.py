@@ -190,3 +190,24 @@ def test_lr_above_lr_max_warns_first():
     run = Run(DEFAULT.with_(learning_rate=0.9), CPU, default_data())
     _, events = run.drain()
     assert any("above lr_max" in e.text and e.kind == "warning" for e in events)
+
+
+def test_after_the_loss_overflows_the_finite_weights_are_kept_and_the_run_says_why():
+    # lr 0.9 stops at 1e12× its start (43 steps), again from there (86); at step 129 the
+    # loss overflows float32 while w ≈ 8.6e17 and b ≈ 1.5e18 are still numbers.
+    run = Run(DEFAULT.with_(learning_rate=0.9, steps=200), CPU, default_data())
+    stops = []
+    for _ in range(3):
+        run.advance(200)
+        stops.append(run.step)
+        run.drain()
+        if run.current_loss() < np.inf:
+            assert run.continue_()
+    assert stops == [43, 86, 129]
+    w, b = run.weights()
+    assert np.isfinite([w, b]).all() and abs(w) > 1e17 and abs(b) > 1e18
+    assert not np.isfinite(run.current_loss())
+    assert not run.continue_(), "no step can start from a loss that is not a number"
+    said = " ".join(e.text for e in run.drain()[1])
+    assert "overflowed float32" in said and "not finite" not in said, said
+    assert run.weights() == (w, b) and run.step == 129 and run.state == State.DIVERGED

@@ -20,7 +20,7 @@ from lrtui.engine.device import DeviceChoice
 from lrtui.engine.history import CurveView, LogRow, LossHistory, log_rows
 from lrtui.engine.landscape import Moments, moments_of
 from lrtui.engine.records import StepBatch
-from lrtui.engine.run import DIVERGENCE_FACTOR, Event, State, fmt, make_dataset
+from lrtui.engine.run import DIVERGENCE_FACTOR, Event, State, fmt, make_dataset, overflow_note
 from lrtui.engine.theory import Theory, theory_of
 
 MIN_RUNS, MAX_RUNS = 2, 6
@@ -196,8 +196,10 @@ class CompareRun:
             self.status[k] = RunStatus.DIVERGED
             self.diverged_at[k] = int(batch.step[-1])
             self.last_loss[k] = float(batch.loss[-1])
+            w, b = self.trainer.weights()
             self.say(f"run {k + 1} ({self.optimizers[k]}, lr {fmt(self.learning_rates[k])}) "
-                     f"diverged at step {self.diverged_at[k]}: loss {fmt(self.last_loss[k])}", "error")
+                     f"diverged at step {self.diverged_at[k]}: loss {fmt(self.last_loss[k])}"
+                     f"{overflow_note(self.last_loss[k], w[k], b[k])}", "error")
         elif self.steps[k] >= self.budget_end[k]:
             self.status[k] = RunStatus.FINISHED
         if all(s in (RunStatus.FINISHED, RunStatus.DIVERGED) for s in self.status):
@@ -232,7 +234,11 @@ class CompareRun:
         self.say(f"run {run + 1}: lr {how} {fmt(old)} -> {fmt(learning_rate)}")
         if self.status[run] == RunStatus.DIVERGED:
             w, b = self.trainer.weights()
-            if math.isfinite(w[run]) and math.isfinite(b[run]):
+            if not math.isfinite(self.trainer.current_loss()[run]):
+                # The loss at its weights is not a number: no step can start there.
+                self.say(f"run {run + 1} stays stopped: its loss overflowed float32 at "
+                         f"w={fmt(w[run])} b={fmt(b[run])}; r resets", "warning")
+            elif math.isfinite(w[run]) and math.isfinite(b[run]):
                 # Judge growth from here, so the lower lr gets its chance to recover.
                 self.trainer.unfreeze(run)
                 self._armed[run] = False

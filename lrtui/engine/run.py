@@ -85,6 +85,15 @@ def fmt(value: float) -> str:
     return f"{value:.4g}"
 
 
+def overflow_note(loss: float, w: float, b: float) -> str:
+    """Why a loss is not a number: float32 overflowed, in the loss alone or in the weights too."""
+    if math.isfinite(loss):
+        return ""
+    if math.isfinite(w) and math.isfinite(b):
+        return " (it overflowed float32; w and b are still finite)"
+    return " (the weights overflowed float32 too)"
+
+
 def usable_learning_rate(value: float) -> bool:
     """Zero, negative, infinite or NaN: no gradient descent step can use it."""
     return isinstance(value, (int, float)) and math.isfinite(value) and value > 0
@@ -155,9 +164,10 @@ class Run:
             self.latest = row_at(batch, len(batch) - 1)
         if batch.diverged:
             self.state = State.DIVERGED
+            loss = float(batch.loss[-1])
             self.say(f"diverged at step {int(batch.step[-1])} with lr {fmt(self.learning_rate)} "
-                     f"(lr_max {fmt(self.theory.lr_max)}): loss {fmt(float(batch.loss[-1]))}",
-                     "error")
+                     f"(lr_max {fmt(self.theory.lr_max)}): loss {fmt(loss)}"
+                     f"{overflow_note(loss, *self.weights())}", "error")
         elif self.step >= self.budget_end:
             self.state = State.FINISHED
             self.say(f"budget reached: {self.step} steps, loss {fmt(self.current_loss())}")
@@ -179,8 +189,15 @@ class Run:
             self.say(f"continuing for another {self.settings.steps} steps")
         elif self.state == State.DIVERGED:
             w, b = self.weights()
-            if not (math.isfinite(w) and math.isfinite(b) and math.isfinite(self.current_loss())):
+            if not (math.isfinite(w) and math.isfinite(b)):
                 self.reset("the weights are not finite any more: back to the initial weights")
+            elif not math.isfinite(self.current_loss()):
+                # The loss overflowed, not the weights: they stay, and so does the stop,
+                # since no step can start from a loss that is not a number.
+                self.say(f"the loss at step {self.step} overflowed float32; the weights "
+                         f"w={fmt(w)} b={fmt(b)} are finite and stay. A run stops where the "
+                         "loss is not a number: r resets", "warning")
+                return False
             else:
                 # Judge growth from here, so a lower lr gets its chance to recover.
                 self._limit_armed = False
