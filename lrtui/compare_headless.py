@@ -15,10 +15,12 @@ from typing import TextIO
 
 from lrtui.config import Settings
 from lrtui.engine.history import LogRow
-from lrtui.engine.run import fmt, make_dataset
+from lrtui.engine.run import Event, fmt, make_dataset
+from lrtui.headless import write_event
 
 COLUMNS = ("run", "optimizer", "step", "loss", "w", "b", "dw", "db", "lr")
-SUMMARY = ("run", "optimizer", "lr", "status", "steps", "final_loss", "steps_to_1pct", "diverged_at")
+SUMMARY = ("run", "optimizer", "lr", "status", "steps", "final_loss", "steps_to_1pct", "diverged_at",
+           "stable")
 CHUNK = 16384
 
 
@@ -28,8 +30,9 @@ def _clean(value):
 
 
 class _Printer:
-    def __init__(self, out: TextIO, format: str, optimizers: list[str]):
+    def __init__(self, out: TextIO, format: str, optimizers: list[str], err: TextIO):
         self.out = out
+        self.err = err
         self.format = format
         self.optimizers = optimizers
         self.csv = csv.writer(out) if format == "csv" else None
@@ -53,9 +56,8 @@ class _Printer:
             data = {"run": run, "optimizer": optimizer, **row.as_dict()}
             self.out.write(json.dumps({k: _clean(v) for k, v in data.items()}) + "\n")
 
-    def event(self, text: str) -> None:
-        if self.format == "table":
-            self.out.write(f"# {text}\n")
+    def event(self, event: Event) -> None:
+        write_event(self.format, self.out, self.err, event)
 
     def summaries(self, summaries: list[dict], ols_loss: float) -> None:
         if self.format == "jsonl":
@@ -92,18 +94,18 @@ def run_compare(settings: Settings, learning_rates, optimizers, format: str = "t
     from lrtui.engine.device import choose_device
     from lrtui.tfload import import_tensorflow, quiet_stderr
 
-    printer = _Printer(out, format, optimizers)
-    with quiet_stderr():
+    with quiet_stderr() as err:
+        printer = _Printer(out, format, optimizers, err)
         tf = import_tensorflow()
         device = choose_device(tf, settings.device)
         compare = CompareRun(settings, device, learning_rates, optimizers, dataset)
         printer.header()
         if device.note:
-            printer.event(device.note)
+            printer.event(Event(0, device.note, "warning"))
         for k, lr in enumerate(learning_rates):
             if optimizers[k] == "gd" and compare.theory.regime(lr) == "diverges":
-                printer.event(f"run {k + 1}: lr {fmt(lr)} is above lr_max {fmt(compare.theory.lr_max)}: "
-                              "expect it to diverge")
+                printer.event(Event(0, f"run {k + 1}: lr {fmt(lr)} is above lr_max "
+                                    f"{fmt(compare.theory.lr_max)}: expect it to diverge", "warning"))
         while not compare.done:
             compare.advance(CHUNK)
             rows, events = compare.drain()
@@ -111,7 +113,7 @@ def run_compare(settings: Settings, learning_rates, optimizers, format: str = "t
             for run, row in sorted(rows, key=lambda item: (item[1].step, item[0])):
                 printer.row(run, row)
             for event in events:
-                printer.event(event.text)
+                printer.event(event)
         printer.summaries([lane.summary() for lane in compare.lanes(with_curves=False)],
                           compare.theory.ols_loss)
         out.flush()

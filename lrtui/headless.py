@@ -11,7 +11,7 @@ from typing import TextIO
 from lrtui.config import Settings
 from lrtui.engine.history import LogRow
 from lrtui.engine.method import describe_optimizer, describe_schedule
-from lrtui.engine.run import Run, State, fmt, make_dataset
+from lrtui.engine.run import Event, Run, State, fmt, make_dataset
 from lrtui.tfload import quiet_stderr
 
 COLUMNS = ("step", "loss", "w", "b", "dw", "db", "lr")
@@ -23,9 +23,27 @@ def _finite_or_none(value: float):
     return value if math.isfinite(value) else None
 
 
+def write_event(format: str, out: TextIO, err: TextIO, event: Event) -> None:
+    """Every format carries the run's events (warnings, divergence, the end).
+
+    The table: a `# text` line. JSON lines: an {"event": {step, kind, text}} record.
+    CSV keeps stdout one table of numbers under its header, so its events go to
+    stderr, one `lrtui: kind: text` line each.
+    """
+    if format == "table":
+        out.write(f"# {event.text}\n")
+    elif format == "jsonl":
+        out.write(json.dumps({"event": {"step": event.step, "kind": event.kind,
+                                        "text": event.text}}) + "\n")
+    else:
+        err.write(f"lrtui: {event.kind}: {event.text}\n")
+        err.flush()
+
+
 class _Printer:
-    def __init__(self, out: TextIO, format: str):
+    def __init__(self, out: TextIO, format: str, err: TextIO | None = None):
         self.out = out
+        self.err = err or sys.stderr
         self.format = format
         self.csv = csv.writer(out) if format == "csv" else None
 
@@ -48,10 +66,8 @@ class _Printer:
                     for k, v in row.as_dict().items()}
             self.out.write(json.dumps(data) + "\n")
 
-    def event(self, text: str) -> None:
-        # Only the table carries events: CSV and JSON lines stay one record a line.
-        if self.format == "table":
-            self.out.write(f"# {text}\n")
+    def event(self, event: Event) -> None:
+        write_event(self.format, self.out, self.err, event)
 
     def summary(self, summary: dict) -> None:
         if self.format == "jsonl":
@@ -65,8 +81,10 @@ class _Printer:
 def summarize(run: Run, diverged_at: int | None) -> dict:
     w, b = run.weights()
     theory = run.theory
+    status, stable = run.ending()
     return {
-        "status": "diverged" if run.state == State.DIVERGED else "finished",
+        "status": status,
+        "stable": stable,
         "steps": run.step,
         "loss": run.current_loss(),
         "w": w,
@@ -97,12 +115,12 @@ def run_headless(settings: Settings, format: str = "table", out: TextIO | None =
     dataset = make_dataset(settings)  # DataError goes to the caller before TensorFlow loads
     from lrtui.controller import load_run
 
-    printer = _Printer(out, format)
-    with quiet_stderr():
+    with quiet_stderr() as err:
+        printer = _Printer(out, format, err)
         run = load_run(settings, dataset)
         printer.header()
         for event in run.drain()[1]:  # warnings about the lr, before any step
-            printer.event(event.text)
+            printer.event(event)
         diverged_at = None
         while run.state not in (State.FINISHED, State.DIVERGED):
             batch = run.advance(CHUNK)
@@ -112,12 +130,12 @@ def run_headless(settings: Settings, format: str = "table", out: TextIO | None =
             for row in rows:
                 printer.row(row)
             for event in events:
-                printer.event(event.text)
+                printer.event(event)
         printer.summary(summarize(run, diverged_at))
         if save:
             from lrtui.engine.runfile import save_run
 
             save_run(run, save)
-            printer.event(f"run saved to {save}")
+            printer.event(Event(run.step, f"run saved to {save}"))
         out.flush()
     return 0

@@ -7,10 +7,14 @@ import pytest
 from lrtui.cli import main
 
 
-def run_json(capsys, *args):
+def run_json(capsys, *args, events=None):
+    """(rows, summary) of `lrtui run --format jsonl`; its event records go into `events`."""
     assert main(["run", "--format", "jsonl", *args]) == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    return lines[:-1], lines[-1]["summary"]
+    if events is not None:
+        events.extend(line["event"] for line in lines if "event" in line)
+    rows = [line for line in lines if "event" not in line and "summary" not in line]
+    return rows, lines[-1]["summary"]
 
 
 def test_jsonl_rows_and_summary(capsys):
@@ -46,3 +50,45 @@ def test_bad_data_file_exits_2(capsys, tmp_path):
     assert main(["run", "--data", str(path)]) == 2
     err = capsys.readouterr().err
     assert str(path) in err and err.count("\n") == 1
+
+
+def test_a_run_above_lr_max_is_diverging_not_finished_and_warned_in_every_format(capfd):
+    # lr 0.76 is just above lr_max 0.7558: 200 steps end at loss 191, 79× its start, rising.
+    events = []
+    rows, summary = run_json(capfd, "--lr", "0.76", events=events)
+    assert summary["status"] == "diverging" and summary["stable"] is False
+    assert summary["diverged_at"] is None and summary["steps"] == 200
+    assert any(e["kind"] == "warning" and "expect it to diverge" in e["text"] for e in events), events
+    assert main(["run", "--lr", "0.76", "--format", "csv"]) == 0
+    out, err = capfd.readouterr()
+    lines = out.splitlines()
+    assert lines[0] == "step,loss,w,b,dw,db,lr"
+    assert all(len([float(v) for v in line.split(",")]) == 7 for line in lines[1:]), \
+        "stdout stays one table of numbers"
+    assert "lrtui: warning: lr 0.76 is above lr_max 0.7558: expect it to diverge" in err
+    assert "diverging: plain GD at lr 0.76 is above lr_max" in err
+    assert main(["run", "--lr", "0.76"]) == 0
+    out = capfd.readouterr().out
+    assert "# lr 0.76 is above lr_max 0.7558: expect it to diverge" in out
+    assert "status=diverging, stable=False" in out
+
+
+def test_a_converging_run_is_finished_and_stable(capsys):
+    _, summary = run_json(capsys, "--lr", "0.7")
+    assert summary["status"] == "finished" and summary["stable"] is True
+
+
+def test_any_loss_that_ends_above_its_start_and_rising_is_diverging():
+    from lrtui.engine.stability import diverging_reason
+    from lrtui.engine.theory import theory_of
+    import numpy as np
+
+    theory = theory_of(np.linspace(0, 1, 20), np.linspace(0, 1, 20))
+    calm = theory.lr_max / 2
+    assert diverging_reason("adam", theory, calm, 2.0, 5.0, 4.0).startswith("the loss ends above")
+    assert diverging_reason("gd", theory, calm, 2.0, 5.0, 4.0).startswith("the loss ends above")
+    assert diverging_reason("adam", theory, calm, 2.0, 5.0, 6.0) == "", "falling at the end"
+    assert diverging_reason("adam", theory, calm, 2.0, 1.0, 0.5) == "", "below its start"
+    assert "above lr_max" in diverging_reason("gd", theory, theory.lr_max * 1.01, 2.0, 1.0, 1.5)
+    assert diverging_reason("momentum", theory, theory.lr_max * 1.01, 2.0, 1.0, 1.5) == "", \
+        "lr_max is plain GD's bound"

@@ -21,6 +21,7 @@ from lrtui.engine.history import CurveView, LogRow, LossHistory, log_rows
 from lrtui.engine.landscape import Moments, moments_of
 from lrtui.engine.records import StepBatch
 from lrtui.engine.run import DIVERGENCE_FACTOR, Event, State, fmt, make_dataset, overflow_note
+from lrtui.engine.stability import diverging_reason
 from lrtui.engine.theory import Theory, theory_of
 
 MIN_RUNS, MAX_RUNS = 2, 6
@@ -32,7 +33,10 @@ class RunStatus:
     RUNNING = "running"
     HELD = "paused"
     FINISHED = "finished"
+    DIVERGING = "diverging"  # its budget ran out while it was still diverging
     DIVERGED = "diverged"
+
+    ENDED = (FINISHED, DIVERGING, DIVERGED)
 
 
 @dataclass(frozen=True)
@@ -57,7 +61,9 @@ class Lane:
 
     def summary(self) -> dict:
         return {"run": self.index + 1, "optimizer": self.optimizer, "lr": self.learning_rate,
-                "status": self.status, "steps": self.step, "final_loss": self.loss,
+                "status": self.status,
+                "stable": self.status not in (RunStatus.DIVERGING, RunStatus.DIVERGED),
+                "steps": self.step, "final_loss": self.loss,
                 "w": self.w, "b": self.b, "steps_to_1pct": self.reached_at,
                 "diverged_at": self.diverged_at}
 
@@ -118,6 +124,7 @@ class CompareRun:
         self.reached_at: list[int | None] = [None] * n
         self.diverged_at: list[int | None] = [None] * n
         self.last_loss = [math.nan] * n
+        self.start_loss = [math.nan] * n  # each run's loss at step 0
         self._armed = [False] * n
 
     def _clear_lanes(self, runs) -> None:
@@ -128,6 +135,7 @@ class CompareRun:
             self.reached_at[k] = None
             self.diverged_at[k] = None
             self.last_loss[k] = math.nan
+            self.start_loss[k] = math.nan
             self._armed[k] = False
             self.histories[k].clear()
 
@@ -184,6 +192,8 @@ class CompareRun:
             self._armed[k] = True
 
     def _took(self, k: int, batch: StepBatch) -> None:
+        if batch.step[0] == 0:
+            self.start_loss[k] = float(batch.loss[0])
         self.histories[k].add(batch)
         self.pending_rows.extend((k, row) for row in log_rows(batch, self.settings.log_every))
         self.steps[k] += batch.updates
@@ -201,13 +211,19 @@ class CompareRun:
                      f"diverged at step {self.diverged_at[k]}: loss {fmt(self.last_loss[k])}"
                      f"{overflow_note(self.last_loss[k], w[k], b[k])}", "error")
         elif self.steps[k] >= self.budget_end[k]:
-            self.status[k] = RunStatus.FINISHED
-        if all(s in (RunStatus.FINISHED, RunStatus.DIVERGED) for s in self.status):
+            final = float(self.trainer.current_loss()[k])
+            why = diverging_reason(self.optimizers[k], self.theory, float(batch.lr[-1]),
+                                   self.start_loss[k], final, float(batch.loss[-1]))
+            self.status[k] = RunStatus.DIVERGING if why else RunStatus.FINISHED
+            if why:
+                self.say(f"run {k + 1} ({self.optimizers[k]}, lr {fmt(self.learning_rates[k])}) "
+                         f"is diverging at step {self.steps[k]}: {why}", "warning")
+        if self.done:
             self.state = State.FINISHED
 
     @property
     def done(self) -> bool:
-        return all(s in (RunStatus.FINISHED, RunStatus.DIVERGED) for s in self.status)
+        return all(s in RunStatus.ENDED for s in self.status)
 
     # -- changing things -------------------------------------------------------
     def hold(self, run: int, held: bool) -> None:
@@ -219,7 +235,8 @@ class CompareRun:
 
     def extend(self) -> bool:
         """Finished runs get another budget of steps; False if none was finished."""
-        finished = [k for k in range(self.count) if self.status[k] == RunStatus.FINISHED]
+        finished = [k for k in range(self.count)
+                    if self.status[k] in (RunStatus.FINISHED, RunStatus.DIVERGING)]
         for k in finished:
             self.budget_end[k] = self.steps[k] + self.settings.steps
             self.status[k] = RunStatus.HELD if self.held[k] else RunStatus.RUNNING

@@ -18,7 +18,7 @@ from lrtui.engine.device import DeviceChoice
 from lrtui.engine.history import CurveView, LogRow, LossHistory, log_rows, row_at
 from lrtui.engine.recording import Recording
 from lrtui.engine.method import describe
-from lrtui.engine.stability import warning_text
+from lrtui.engine.stability import diverging_reason, warning_text
 from lrtui.engine.theory import Theory, theory_of
 from lrtui.engine.records import StepBatch
 
@@ -122,6 +122,7 @@ class Run:
         self.pending_rows: list[LogRow] = []
         self.pending_events: list[Event] = []
         self._limit_armed = False
+        self.start_loss = math.nan  # the loss at step 0, as the run measured it
         if device.note:
             self.say(device.note, "warning")
         self._warn_if_unstable(settings.learning_rate)
@@ -156,6 +157,8 @@ class Run:
         if not self._limit_armed:
             self._arm_divergence_limit()
         batch = self.trainer.run(count)
+        if len(batch) and batch.step[0] == 0:
+            self.start_loss = float(batch.loss[0])
         self.history.add(batch)
         self.recording.add(batch)
         every = self.settings.log_every
@@ -170,8 +173,25 @@ class Run:
                      f"{overflow_note(loss, *self.weights())}", "error")
         elif self.step >= self.budget_end:
             self.state = State.FINISHED
-            self.say(f"budget reached: {self.step} steps, loss {fmt(self.current_loss())}")
+            why = self.diverging()
+            self.say(f"budget reached: {self.step} steps, loss {fmt(self.current_loss())}"
+                     + (f"; diverging: {why}" if why else ""), "warning" if why else "info")
         return batch
+
+    def diverging(self) -> str:
+        """Why this run, stopped by its budget, is still diverging; "" if it is not."""
+        if self.latest is None:
+            return ""
+        return diverging_reason(self.settings.optimizer, self.theory, self.latest.lr,
+                                self.start_loss, self.current_loss(), self.latest.loss)
+
+    def ending(self) -> tuple[str, bool]:
+        """How the run ended, for a summary: (finished | diverging | diverged, stable)."""
+        if self.state == State.DIVERGED:
+            return "diverged", False
+        if self.diverging():
+            return "diverging", False
+        return "finished", True
 
     def _arm_divergence_limit(self) -> None:
         start = self.trainer.current_loss()
@@ -242,6 +262,7 @@ class Run:
         self.history.clear()
         self.recording.clear()
         self.latest = None
+        self.start_loss = math.nan
         self.budget_end = s.steps
         self._limit_armed = False
         self.state = State.READY

@@ -57,5 +57,19 @@ def warning_text(settings: Settings, theory: Theory, learning_rate: float) -> tu
     return None
 
 
+def diverging_reason(optimizer: str, theory: Theory, last_lr: float, start_loss: float,
+                     final_loss: float, previous_loss: float) -> str:
+    """Why a run that used up its budget is still diverging, or "" if it is not.
+
+    Plain gradient descent above lr_max diverges whatever the loss did so far;
+    any run whose loss ends above its start and still rising is diverging too.
+    """
+    if optimizer == "gd" and last_lr >= theory.lr_max:
+        return f"plain GD at lr {_fmt(last_lr)} is above lr_max {_fmt(theory.lr_max)}"
+    if final_loss > start_loss and final_loss > previous_loss:
+        return f"the loss ends above its start ({_fmt(final_loss)} > {_fmt(start_loss)}) and rising"
+    return ""
+
+
 def _fmt(value: float) -> str:
     return f"{value:.4g}"

@@ -144,4 +144,4 @@ def summary_rows(lanes: tuple[Lane, ...], selected: int | None) -> list[tuple]:
 def _reached(lane: Lane) -> str:
     if lane.reached_at is not None:
         return f"{lane.reached_at:,}"
-    return "never" if lane.status in (RunStatus.FINISHED, RunStatus.DIVERGED) else "not yet"
+    return "never" if lane.status in RunStatus.ENDED else "not yet"
