@@ -53,7 +53,19 @@ OPTIONS = (
      "(default %(default)s)"),
     ("--min-delta", "min_delta", "plateau: relative improvement that counts (default %(default)s)"),
     ("--batch-size", "batch_size", "points per step, or full (default full)"),
+    ("--no-stop", "no_stop", "train through divergence for the whole budget, as the lesson's "
+     "loop does: the loss and weights overflow to inf, then NaN (default: stop at a loss "
+     "1e12× its start)"),
 )
+# Options that are switches: the flag alone turns them on.
+SWITCHES = ("no_stop",)
+
+
+def option_words(flag: str, field: str, value) -> list[str]:
+    """The command-line words that set `field` to `value` (for child processes and hints)."""
+    if field in SWITCHES:
+        return [flag] if value else []
+    return [flag, repr(value) if isinstance(value, float) else str(value)]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -81,6 +93,10 @@ def _add_options(parser: argparse.ArgumentParser, defaults: bool = True, skip=()
 
     for flag, field, help in OPTIONS:
         if field in skip:
+            continue
+        if field in SWITCHES:
+            parser.add_argument(flag, dest=field, action="store_true", default=default(field),
+                                help=help)
             continue
         # A suppressed default has no %(default)s to show: write the value in.
         help = help.replace("%(default)s", as_text(field, getattr(DEFAULTS, field)))
@@ -153,7 +169,7 @@ def _add_find_lr(commands, parser: argparse.ArgumentParser) -> None:
         "find-lr", help="the LR range test: loss against an lr raised every step",
         description="Raise the lr exponentially from --start to --end over --num steps from "
         "the initial weights, print (lr, loss, smoothed loss) and fastai's suggestions.")
-    _add_options(find, defaults=False)
+    _add_options(find, defaults=False, skip=("no_stop",))  # the sweep has its own stop
     find.add_argument("--start", type=_typed("learning_rate"), default=1e-7,
                       help="first lr of the sweep (default %(default)s)")
     find.add_argument("--end", type=_typed("learning_rate"), default=10.0,

@@ -16,11 +16,11 @@ from typing import TextIO
 from lrtui.config import Settings
 from lrtui.engine.history import LogRow
 from lrtui.engine.run import Event, fmt, make_dataset
-from lrtui.headless import write_event
+from lrtui.headless import in_step_order, write_event
 
 COLUMNS = ("run", "optimizer", "step", "loss", "w", "b", "dw", "db", "lr")
 SUMMARY = ("run", "optimizer", "lr", "status", "steps", "final_loss", "steps_to_1pct", "diverged_at",
-           "stable")
+           "stable", "first_non_finite_step")
 CHUNK = 16384
 
 
@@ -109,11 +109,13 @@ def run_compare(settings: Settings, learning_rates, optimizers, format: str = "t
         while not compare.done:
             compare.advance(CHUNK)
             rows, events = compare.drain()
-            # Rows in step order, runs in index order within a step.
-            for run, row in sorted(rows, key=lambda item: (item[1].step, item[0])):
-                printer.row(run, row)
-            for event in events:
-                printer.event(event)
+            # Rows in step order, runs in index order within a step, events among them.
+            rows = sorted(rows, key=lambda item: (item[1].step, item[0]))
+            for item in in_step_order([(row.step, (run, row)) for run, row in rows], events):
+                if isinstance(item, Event):
+                    printer.event(item)
+                else:
+                    printer.row(*item)
         printer.summaries([lane.summary() for lane in compare.lanes(with_curves=False)],
                           compare.theory.ols_loss)
         out.flush()

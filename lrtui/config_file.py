@@ -21,6 +21,8 @@ from lrtui.config import PARSERS, SettingError, parser_text
 # The flags whose names differ from their setting.
 ALIASES = {"lr": "learning_rate"}
 TEXT_OPTIONS = ("data", "theme")
+# Settings that are yes or no: TOML's true and false work as well as "yes" and "no".
+YES_NO = ("staircase", "no_stop")
 
 
 def option_name(key: str) -> str:
@@ -45,7 +47,9 @@ def read_config(path: str | Path) -> dict[str, object]:
     values: dict[str, object] = {}
     for key, value in raw.items():
         name = option_name(key)
-        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        if isinstance(value, bool) and name not in YES_NO:
+            raise SettingError(f"{path}: {key} = {value!r}: use a number or a quoted text")
+        if not isinstance(value, (str, int, float)):
             raise SettingError(f"{path}: {key} = {value!r}: use a number or a quoted text")
         if name in PARSERS:
             try:

@@ -40,6 +40,12 @@ def write_event(format: str, out: TextIO, err: TextIO, event: Event) -> None:
         err.flush()
 
 
+def in_step_order(rows, events):
+    """Rows and events of a chunk interleaved by step; an event follows its step's row."""
+    tagged = [(step, 0, item) for step, item in rows] + [(e.step, 1, e) for e in events]
+    return [item for _, _, item in sorted(tagged, key=lambda t: (t[0], t[1]))]
+
+
 class _Printer:
     def __init__(self, out: TextIO, format: str, err: TextIO | None = None):
         self.out = out
@@ -98,6 +104,8 @@ def summarize(run: Run, diverged_at: int | None) -> dict:
         "ols_b": theory.ols_b,
         "ols_loss": theory.ols_loss,
         "diverged_at": diverged_at,
+        "first_non_finite_step": run.non_finite_at,
+        "no_stop": run.settings.no_stop,
         "optimizer": describe_optimizer(run.settings),
         "schedule": describe_schedule(run.settings),
         "batch_size": run.settings.batch_size or run.dataset.n,
@@ -127,10 +135,11 @@ def run_headless(settings: Settings, format: str = "table", out: TextIO | None =
             if batch.diverged:
                 diverged_at = int(batch.step[-1])
             rows, events = run.drain()
-            for row in rows:
-                printer.row(row)
-            for event in events:
-                printer.event(event)
+            for item in in_step_order([(row.step, row) for row in rows], events):
+                if isinstance(item, Event):
+                    printer.event(item)
+                else:
+                    printer.row(item)
         printer.summary(summarize(run, diverged_at))
         if save:
             from lrtui.engine.runfile import save_run

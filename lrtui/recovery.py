@@ -44,7 +44,7 @@ def _number(value: float):
 
 def resume_command(settings: Settings, w: float | None, b: float | None) -> str:
     """`lrtui` with every option that differs from the defaults, starting from (w, b)."""
-    from lrtui.cli import OPTIONS
+    from lrtui.cli import OPTIONS, option_words
 
     defaults = Settings()
     start = {"init_w": w, "init_b": b}
@@ -53,7 +53,7 @@ def resume_command(settings: Settings, w: float | None, b: float | None) -> str:
         value = start.get(field)
         value = getattr(settings, field) if value is None else value
         if value != getattr(defaults, field) or field in start:
-            words += [flag, repr(value) if isinstance(value, float) else str(value)]
+            words += option_words(flag, field, value)
     if settings.data:
         words += ["--data", settings.data]
     return shlex.join(words)

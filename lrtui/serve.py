@@ -20,7 +20,7 @@ HOST = "127.0.0.1"
 
 def app_command(settings: Settings, fps: float, load: str | None = None) -> str:
     """The shell command each browser session runs: this Python, this lrtui, these options."""
-    from lrtui.cli import OPTIONS
+    from lrtui.cli import OPTIONS, option_words
 
     flags = {field: flag for flag, field, _ in OPTIONS}
     flags.update(data="--data", theme="--theme")
@@ -31,7 +31,7 @@ def app_command(settings: Settings, fps: float, load: str | None = None) -> str:
     for f in fields(Settings):
         value = getattr(settings, f.name)
         if value != getattr(defaults, f.name) and value is not None:
-            argv += [flags[f.name], repr(value) if isinstance(value, float) else str(value)]
+            argv += option_words(flags[f.name], f.name, value)
     return shlex.join(argv)
 
 

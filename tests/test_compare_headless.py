@@ -116,5 +116,14 @@ def test_a_run_above_lr_max_is_diverging_and_warned_in_jsonl_and_csv(capfd):
     records = list(csv.reader(io.StringIO(out)))
     assert {r[0] for r in records} == {"record", "step", "summary"}
     summary = [r for r in records if r[0] == "summary"][1]
-    assert summary[4] == "diverging" and summary[-1] == "False"
+    assert summary[4] == "diverging" and summary[9] == "False"
     assert "lrtui: warning: run 2: lr 0.76 is above lr_max 0.7558: expect it to diverge" in err
+
+
+def test_no_stop_trains_every_run_through_to_nan(capsys):
+    _, summaries = compare_json(capsys, "--lr", "0.1", "0.9", "10", "--no-stop")
+    assert [s["steps"] for s in summaries] == [200, 200, 200]
+    assert [s["status"] for s in summaries] == ["finished", "diverged", "diverged"]
+    assert [s["first_non_finite_step"] for s in summaries] == [None, 129, 13]
+    assert [s["diverged_at"] for s in summaries] == [None, None, None]
+    assert summaries[1]["w"] < -1e27 and summaries[2]["w"] is None

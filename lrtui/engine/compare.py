@@ -54,6 +54,7 @@ class Lane:
     reached_at: int | None  # first step within 1% of the OLS loss
     diverged_at: int | None
     curve: CurveView | None = None
+    non_finite_at: int | None = None  # the first step whose loss was not a number
 
     @property
     def label(self) -> str:
@@ -65,7 +66,7 @@ class Lane:
                 "stable": self.status not in (RunStatus.DIVERGING, RunStatus.DIVERGED),
                 "steps": self.step, "final_loss": self.loss,
                 "w": self.w, "b": self.b, "steps_to_1pct": self.reached_at,
-                "diverged_at": self.diverged_at}
+                "diverged_at": self.diverged_at, "first_non_finite_step": self.non_finite_at}
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,9 @@ class CompareRun:
         self.diverged_at: list[int | None] = [None] * n
         self.last_loss = [math.nan] * n
         self.start_loss = [math.nan] * n  # each run's loss at step 0
+        self.non_finite_at: list[int | None] = [None] * n
         self._armed = [False] * n
+        self.trainer.set_stopping(not settings.no_stop)
 
     def _clear_lanes(self, runs) -> None:
         for k in runs:
@@ -136,11 +139,12 @@ class CompareRun:
             self.diverged_at[k] = None
             self.last_loss[k] = math.nan
             self.start_loss[k] = math.nan
+            self.non_finite_at[k] = None
             self._armed[k] = False
             self.histories[k].clear()
 
-    def say(self, text: str, kind: str = "info") -> None:
-        self.pending_events.append(Event(max(self.steps), text, kind))
+    def say(self, text: str, kind: str = "info", step: int | None = None) -> None:
+        self.pending_events.append(Event(max(self.steps) if step is None else step, text, kind))
 
     def drain(self) -> tuple[list[tuple[int, LogRow]], list[Event]]:
         rows, events = list(self.pending_rows), list(self.pending_events)
@@ -194,6 +198,12 @@ class CompareRun:
     def _took(self, k: int, batch: StepBatch) -> None:
         if batch.step[0] == 0:
             self.start_loss[k] = float(batch.loss[0])
+        bad = np.flatnonzero(~np.isfinite(batch.loss))
+        if self.non_finite_at[k] is None and len(bad):
+            self.non_finite_at[k] = int(batch.step[bad[0]])
+            if self.settings.no_stop:
+                self.say(f"run {k + 1}: the loss overflowed float32 at step "
+                         f"{self.non_finite_at[k]}; no-stop trains on", "warning", self.non_finite_at[k])
         self.histories[k].add(batch)
         self.pending_rows.extend((k, row) for row in log_rows(batch, self.settings.log_every))
         self.steps[k] += batch.updates
@@ -210,6 +220,10 @@ class CompareRun:
             self.say(f"run {k + 1} ({self.optimizers[k]}, lr {fmt(self.learning_rates[k])}) "
                      f"diverged at step {self.diverged_at[k]}: loss {fmt(self.last_loss[k])}"
                      f"{overflow_note(self.last_loss[k], w[k], b[k])}", "error")
+        elif self.steps[k] >= self.budget_end[k] and self.non_finite_at[k] is not None:
+            # Trained through (no-stop) to a loss that is not a number.
+            self.status[k] = RunStatus.DIVERGED
+            self.last_loss[k] = float(self.trainer.current_loss()[k])
         elif self.steps[k] >= self.budget_end[k]:
             final = float(self.trainer.current_loss()[k])
             why = diverging_reason(self.optimizers[k], self.theory, float(batch.lr[-1]),
@@ -234,9 +248,14 @@ class CompareRun:
         self.say(f"run {run + 1} {'paused' if held else 'resumed'}")
 
     def extend(self) -> bool:
-        """Finished runs get another budget of steps; False if none was finished."""
-        finished = [k for k in range(self.count)
-                    if self.status[k] in (RunStatus.FINISHED, RunStatus.DIVERGING)]
+        """Finished runs get another budget of steps; False if none was finished.
+
+        With no-stop nothing freezes: a run that trained through to NaN goes on too.
+        """
+        again = (RunStatus.FINISHED, RunStatus.DIVERGING)
+        if self.settings.no_stop:
+            again += (RunStatus.DIVERGED,)
+        finished = [k for k in range(self.count) if self.status[k] in again]
         for k in finished:
             self.budget_end[k] = self.steps[k] + self.settings.steps
             self.status[k] = RunStatus.HELD if self.held[k] else RunStatus.RUNNING
@@ -286,7 +305,8 @@ class CompareRun:
             out.append(Lane(k, self.learning_rates[k], self.optimizers[k], self.status[k],
                             self.steps[k], float(w[k]), float(b[k]), loss, self.reached_at[k],
                             self.diverged_at[k],
-                            self.histories[k].view() if with_curves else None))
+                            self.histories[k].view() if with_curves else None,
+                            self.non_finite_at[k]))
         return tuple(out)
 
     def snapshot(self, steps_per_second: float = 0.0, with_data: bool = True) -> CompareSnapshot:

@@ -123,6 +123,9 @@ class Run:
         self.pending_events: list[Event] = []
         self._limit_armed = False
         self.start_loss = math.nan  # the loss at step 0, as the run measured it
+        self.non_finite_at: int | None = None  # the first step whose loss was not a number
+        self._weights_non_finite_at: int | None = None
+        self.trainer.set_stopping(not settings.no_stop)
         if device.note:
             self.say(device.note, "warning")
         self._warn_if_unstable(settings.learning_rate)
@@ -136,8 +139,8 @@ class Run:
     def learning_rate(self) -> float:
         return self.settings.learning_rate
 
-    def say(self, text: str, kind: str = "info") -> None:
-        self.pending_events.append(Event(self.step, text, kind))
+    def say(self, text: str, kind: str = "info", step: int | None = None) -> None:
+        self.pending_events.append(Event(self.step if step is None else step, text, kind))
 
     def drain(self) -> tuple[tuple[LogRow, ...], tuple[Event, ...]]:
         rows, events = tuple(self.pending_rows), tuple(self.pending_events)
@@ -159,6 +162,7 @@ class Run:
         batch = self.trainer.run(count)
         if len(batch) and batch.step[0] == 0:
             self.start_loss = float(batch.loss[0])
+        self._watch_overflow(batch)
         self.history.add(batch)
         self.recording.add(batch)
         every = self.settings.log_every
@@ -174,9 +178,32 @@ class Run:
         elif self.step >= self.budget_end:
             self.state = State.FINISHED
             why = self.diverging()
+            if self.non_finite_at is not None:
+                why = f"diverged: the loss is not a number from step {self.non_finite_at}"
+            elif why:
+                why = f"diverging: {why}"
             self.say(f"budget reached: {self.step} steps, loss {fmt(self.current_loss())}"
-                     + (f"; diverging: {why}" if why else ""), "warning" if why else "info")
+                     + (f"; {why}" if why else ""), "warning" if why else "info")
         return batch
+
+    def _watch_overflow(self, batch: StepBatch) -> None:
+        """Note the first step whose loss, then whose weights, are not numbers any more."""
+        if self.non_finite_at is None:
+            bad = np.flatnonzero(~np.isfinite(batch.loss))
+            if len(bad):
+                self.non_finite_at = int(batch.step[bad[0]])
+                if self.settings.no_stop:
+                    self.say(f"step {self.non_finite_at}: the loss overflowed float32 "
+                             f"({fmt(float(batch.loss[bad[0]]))}); no-stop trains on", "warning",
+                             self.non_finite_at)
+        if self._weights_non_finite_at is None and self.settings.no_stop:
+            bad = np.flatnonzero(~(np.isfinite(batch.w) & np.isfinite(batch.b)))
+            if len(bad):
+                i = bad[0]
+                self._weights_non_finite_at = int(batch.step[i])
+                self.say(f"step {self._weights_non_finite_at}: the weights overflowed float32 "
+                         f"(w={fmt(float(batch.w[i]))} b={fmt(float(batch.b[i]))}); from inf on, "
+                         "inf − inf makes NaN", "warning", self._weights_non_finite_at)
 
     def diverging(self) -> str:
         """Why this run, stopped by its budget, is still diverging; "" if it is not."""
@@ -187,7 +214,7 @@ class Run:
 
     def ending(self) -> tuple[str, bool]:
         """How the run ended, for a summary: (finished | diverging | diverged, stable)."""
-        if self.state == State.DIVERGED:
+        if self.state == State.DIVERGED or self.non_finite_at is not None:
             return "diverged", False
         if self.diverging():
             return "diverging", False
@@ -209,14 +236,18 @@ class Run:
             self.say(f"continuing for another {self.settings.steps} steps")
         elif self.state == State.DIVERGED:
             w, b = self.weights()
-            if not (math.isfinite(w) and math.isfinite(b)):
+            if self.settings.no_stop:
+                self.budget_end = max(self.budget_end, self.step + 1)
+                self.say(f"no-stop: training on from w={fmt(w)} b={fmt(b)} with lr "
+                         f"{fmt(self.learning_rate)}")
+            elif not (math.isfinite(w) and math.isfinite(b)):
                 self.reset("the weights are not finite any more: back to the initial weights")
             elif not math.isfinite(self.current_loss()):
                 # The loss overflowed, not the weights: they stay, and so does the stop,
                 # since no step can start from a loss that is not a number.
                 self.say(f"the loss at step {self.step} overflowed float32; the weights "
                          f"w={fmt(w)} b={fmt(b)} are finite and stay. A run stops where the "
-                         "loss is not a number: r resets", "warning")
+                         "loss is not a number: no-stop trains on through it, r resets", "warning")
                 return False
             else:
                 # Judge growth from here, so a lower lr gets its chance to recover.
@@ -263,6 +294,8 @@ class Run:
         self.recording.clear()
         self.latest = None
         self.start_loss = math.nan
+        self.non_finite_at = None
+        self._weights_non_finite_at = None
         self.budget_end = s.steps
         self._limit_armed = False
         self.state = State.READY
@@ -276,6 +309,11 @@ class Run:
             self.settings = old.with_(learning_rate=old.learning_rate)
             self.set_learning_rate(settings.learning_rate)
             self.settings = settings
+        if settings.no_stop != old.no_stop:
+            self.trainer.set_stopping(not settings.no_stop)
+            self._limit_armed = False  # stopping again: judged from the loss where it resumes
+            self.say("no-stop on: the run trains through divergence, as the lesson's loop does"
+                     if settings.no_stop else "no-stop off: a run stops at a loss 1e12× its start")
         if settings.steps != old.steps and self.state not in (State.READY,):
             self.budget_end = max(self.step, self.budget_end - old.steps + settings.steps)
             if self.state == State.FINISHED and self.step < self.budget_end:
