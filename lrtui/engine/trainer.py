@@ -30,6 +30,7 @@ from lrtui.engine.compiled import compile_chunk
 from lrtui.engine.data import Dataset
 from lrtui.engine.optimizers import make_optimizer
 from lrtui.engine.records import FIELDS, StepBatch
+from lrtui.engine.shuffle import epoch_order
 
 # A chunk stops at its count, so one step costs the same in any capacity; each
 # capacity is one XLA compile (about half a second), done the first time it is needed.
@@ -209,8 +210,9 @@ class Trainer:
         """(step, first step of the chunk?, order) -> (x, y, order) for that step.
 
         Full batch: all points. Mini-batch: the step's slice of its epoch's
-        shuffle; the shuffle depends only on the seed and the epoch, so a
-        reset replays the same batches. It is drawn at each epoch's first
+        shuffle; the shuffle depends only on the seed and the epoch (integer
+        arithmetic, the same with or without XLA), so a reset, or a run file
+        on another machine, replays the same batches. It is drawn at each epoch's first
         step (and at a chunk's first step) and carried through the loop
         meanwhile: drawing it every step would cost ten times more.
         """
@@ -223,9 +225,7 @@ class Trainer:
             place = step % per_epoch
 
             def shuffle():
-                epoch = tf.cast(step // per_epoch, tf.int64)
-                noise = tf.random.stateless_uniform([n], seed=tf.stack([seed, epoch]))
-                return tf.argsort(noise)
+                return epoch_order(seed, step // per_epoch, n)
 
             order = tf.cond((place == 0) | first, shuffle, lambda: order)
             picks = tf.slice(order, [place * batch_size], [batch_size])
