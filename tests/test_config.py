@@ -1,7 +1,7 @@
 import pytest
 
-from lrtui.cli import build_parser, settings_from
-from lrtui.config import PARSERS, SettingError, Settings, parse_learning_rate
+from lrtui.commands.main import build_parser, settings_from
+from lrtui.settings.fields import PARSERS, SettingError, Settings, parse_learning_rate
 
 BAD_LRS = ["abc", "-1", "0", "nan", "inf", "1e-400", "1e999", "1_0", "", "  ", "0x10", "1e5"]
 
@@ -44,10 +44,9 @@ def test_bad_option_exits_2_with_one_line(capsys):
 
 
 def test_no_stop_is_a_switch_for_the_app_run_and_compare_and_a_config_key(tmp_path):
-    from lrtui.cli import main as _main  # noqa: F401  (the parser is what is tested)
-    from lrtui.config_file import read_config
-    from lrtui.recovery import resume_command
-    from lrtui.serve import app_command
+    from lrtui.commands.serve import app_command
+    from lrtui.settings.config_file import read_config
+    from lrtui.settings.options import command_line
 
     parser = build_parser()
     assert settings_from(parser.parse_args([])).no_stop is False
@@ -59,5 +58,5 @@ def test_no_stop_is_a_switch_for_the_app_run_and_compare_and_a_config_key(tmp_pa
     assert read_config(config) == {"no_stop": True}
     command = app_command(Settings(no_stop=True), 15.0)
     assert command.endswith("--fps 15.0 --no-stop")
-    assert "--no-stop" in resume_command(Settings(no_stop=True), 0.0, -1.0)
+    assert command_line(Settings(no_stop=True), "lrtui", init_w=0.5) == "lrtui --init-w 0.5 --no-stop"
     assert "--no-stop" not in app_command(Settings(), 15.0)

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from lrtui.cli import main
+from lrtui.commands.main import main
 
 
 def run_json(capsys, *args, events=None):
@@ -79,9 +79,10 @@ def test_a_converging_run_is_finished_and_stable(capsys):
 
 
 def test_any_loss_that_ends_above_its_start_and_rising_is_diverging():
+    import numpy as np
+
     from lrtui.engine.stability import diverging_reason
     from lrtui.engine.theory import theory_of
-    import numpy as np
 
     theory = theory_of(np.linspace(0, 1, 20), np.linspace(0, 1, 20))
     calm = theory.lr_max / 2
@@ -99,8 +100,8 @@ def float64_gd(learning_rate: float, steps: int):
     the first step whose float32 loss (a sum of squares, then / n) would overflow."""
     import numpy as np
 
-    from lrtui.config import Settings
     from lrtui.engine.run import make_dataset
+    from lrtui.settings.fields import Settings
 
     data = make_dataset(Settings())
     x, y = data.x.astype(np.float64), data.y.astype(np.float64)

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lrtui.config import Settings
 from lrtui.engine.data import Dataset
 from lrtui.engine.device import DeviceChoice
 from lrtui.engine.history import CurveView, LogRow, LossHistory, log_rows
@@ -23,6 +22,7 @@ from lrtui.engine.records import StepBatch
 from lrtui.engine.run import DIVERGENCE_FACTOR, Event, State, fmt, make_dataset, overflow_note
 from lrtui.engine.stability import diverging_reason
 from lrtui.engine.theory import Theory, theory_of
+from lrtui.settings.fields import Settings
 
 MIN_RUNS, MAX_RUNS = 2, 6
 # "Converged" for the summary: the loss is within this share of the OLS loss.

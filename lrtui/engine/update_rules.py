@@ -8,7 +8,7 @@ real Keras optimizer on the same weights and compare.
 
 from __future__ import annotations
 
-from lrtui.config import OPTIMIZERS, parse_optimizer  # noqa: F401  (one list of names)
+from lrtui.settings.fields import OPTIMIZERS, parse_optimizer  # noqa: F401  (one list of names)
 
 CODES = {name: index for index, name in enumerate(OPTIMIZERS)}
 ADAGRAD_START = 0.1  # Keras's initial_accumulator_value
