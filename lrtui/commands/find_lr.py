@@ -47,7 +47,11 @@ def print_range_test(test: RangeTest, settings: Settings, format: str, out: Text
             printer.comment("too few points for a suggestion: widen --start/--end or raise --num")
         theory = test.theory
         printer.comment(f"lr_max   lr {fmt(theory.lr_max):>10}   (plain GD diverges above)")
-        printer.comment(f"lr_opt   lr {fmt(theory.lr_opt):>10}   (best constant lr for plain GD)")
+        if theory.lr_opt is None:
+            printer.comment("lr_opt   none: every x is the same, the minimum is not unique")
+        else:
+            printer.comment(f"lr_opt   lr {fmt(theory.lr_opt):>10}   (plain GD's fastest worst-case "
+                            "asymptotic rate)")
     out.flush()
 
 

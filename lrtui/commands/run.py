@@ -8,10 +8,13 @@ from typing import TextIO
 from lrtui.commands.output import Printer, in_step_order
 from lrtui.engine.method import describe_optimizer, describe_schedule
 from lrtui.engine.run import Event, Run, State, make_dataset
+from lrtui.engine.stability import predicted_steps
 from lrtui.engine.startup import quiet_stderr
 from lrtui.settings.fields import Settings
 
 COLUMNS = ("step", "loss", "w", "b", "dw", "db", "lr")
+# A mini-batch run's rows carry both losses: on all the points, and the step's batch.
+MINI_BATCH_COLUMNS = ("step", "loss", "batch_loss", "w", "b", "dw", "db", "lr")
 CHUNK = 16384
 
 
@@ -29,6 +32,8 @@ def summarize(run: Run, diverged_at: int | None) -> dict:
         "lr": run.learning_rate,
         "lr_max": theory.lr_max,
         "lr_opt": theory.lr_opt,
+        "singular": theory.singular,
+        "predicted_steps_to_1pct": _whole(predicted_steps(run.settings, theory, run.dataset.n)),
         "lr_zigzag": theory.lr_zigzag,
         "condition_number": theory.condition_number,
         "ols_w": theory.ols_w,
@@ -47,6 +52,11 @@ def summarize(run: Run, diverged_at: int | None) -> dict:
     }
 
 
+def _whole(steps: float | None) -> int | None:
+    """A predicted number of steps for JSON: an int, or None for never or not predicted."""
+    return None if steps is None or steps == float("inf") else int(steps)
+
+
 def run_headless(settings: Settings, format: str = "table", out: TextIO | None = None,
                  save: str | None = None) -> int:
     """Train to the step budget (or divergence), printing every log-every steps."""
@@ -55,8 +65,8 @@ def run_headless(settings: Settings, format: str = "table", out: TextIO | None =
     from lrtui.engine.startup import load_run
 
     with quiet_stderr() as err:
-        printer = Printer(out, format, COLUMNS, err=err)
         run = load_run(settings, dataset)
+        printer = Printer(out, format, MINI_BATCH_COLUMNS if run.mini_batch else COLUMNS, err=err)
         printer.header()
         for event in run.drain()[1]:  # warnings about the lr, before any step
             printer.event(event)

@@ -21,12 +21,10 @@ from lrtui.engine.landscape import Moments, moments_of
 from lrtui.engine.records import StepBatch
 from lrtui.engine.run import DIVERGENCE_FACTOR, Event, State, fmt, make_dataset, overflow_note
 from lrtui.engine.stability import diverging_reason
-from lrtui.engine.theory import Theory, theory_of
+from lrtui.engine.theory import WITHIN, WITHIN_FLOOR, Theory, theory_of
 from lrtui.settings.fields import Settings
 
 MIN_RUNS, MAX_RUNS = 2, 6
-# "Converged" for the summary: the loss is within this share of the OLS loss.
-WITHIN = 0.01
 
 
 class RunStatus:
@@ -207,7 +205,7 @@ class CompareRun:
         self.histories[k].add(batch)
         self.pending_rows.extend((k, row) for row in log_rows(batch, self.settings.log_every))
         self.steps[k] += batch.updates
-        target = self.theory.ols_loss * (1 + WITHIN) + 1e-12
+        target = self.theory.ols_loss * (1 + WITHIN) + WITHIN_FLOOR
         if self.reached_at[k] is None:
             hits = np.flatnonzero(batch.loss <= target)
             if len(hits):

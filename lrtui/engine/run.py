@@ -15,10 +15,11 @@ import numpy as np
 from lrtui.engine.data import Dataset, generate, load_csv
 from lrtui.engine.device import DeviceChoice
 from lrtui.engine.history import CurveView, LogRow, LossHistory, log_rows, row_at
+from lrtui.engine.landscape import loss_at, moments_of
 from lrtui.engine.method import describe
 from lrtui.engine.recording import Recording
 from lrtui.engine.records import StepBatch
-from lrtui.engine.stability import diverging_reason, warning_text
+from lrtui.engine.stability import diverging_reason, singular_note, warning_text
 from lrtui.engine.theory import Theory, theory_of
 from lrtui.settings.fields import DATA_FIELDS, METHOD_FIELDS, Settings
 
@@ -108,6 +109,7 @@ class Run:
         self.device = device
         self.dataset = dataset or make_dataset(settings)
         self.theory = theory_of(self.dataset.x, self.dataset.y)
+        self._moments = moments_of(self.dataset.x, self.dataset.y)
         # TensorFlow is imported here, never at module import: callers mute it first.
         from lrtui.engine.trainer import Trainer
 
@@ -128,6 +130,7 @@ class Run:
         self.trainer.set_stopping(not settings.no_stop)
         if device.note:
             self.say(device.note, "warning")
+        self._say_if_singular()
         self._warn_if_unstable(settings.learning_rate)
 
     # -- reading -------------------------------------------------------------
@@ -160,15 +163,16 @@ class Run:
         if not self._limit_armed:
             self._arm_divergence_limit()
         batch = self.trainer.run(count)
+        full_loss = self.full_loss if self.mini_batch else None
         if len(batch) and batch.step[0] == 0:
-            self.start_loss = float(batch.loss[0])
+            self.start_loss = float(full_loss(batch.w[0], batch.b[0]) if full_loss else batch.loss[0])
         self._watch_overflow(batch)
         self.history.add(batch)
         self.recording.add(batch)
         every = self.settings.log_every
-        self.pending_rows.extend(log_rows(batch, every))
+        self.pending_rows.extend(log_rows(batch, every, full_loss))
         if len(batch):
-            self.latest = row_at(batch, len(batch) - 1)
+            self.latest = row_at(batch, len(batch) - 1, full_loss)
         if batch.diverged:
             self.state = State.DIVERGED
             loss = float(batch.loss[-1])
@@ -228,6 +232,15 @@ class Run:
 
     def current_loss(self) -> float:
         return self.trainer.current_loss()
+
+    @property
+    def mini_batch(self) -> bool:
+        """Each step sees only some of the points (its loss and gradient are the batch's)."""
+        return 0 < self.settings.batch_size < self.dataset.n
+
+    def full_loss(self, w, b):
+        """The loss on all the points at (w, b), exact (float64) from the data's five means."""
+        return loss_at(self._moments, w, b)
 
     def continue_(self) -> bool:
         """Make a finished or diverged run runnable again; False if nothing changed."""
@@ -343,11 +356,20 @@ class Run:
     def set_data(self, dataset: Dataset) -> None:
         self.dataset = dataset
         self.theory = theory_of(dataset.x, dataset.y)
+        self._moments = moments_of(dataset.x, dataset.y)
         self.trainer.set_data(dataset)
         self.trainer.configure(self.settings)  # the mini-batch shuffle follows the data's seed
         self.data_version += 1
         self.reset(f"new data: {dataset.source}, n={dataset.n}")
-        self.say(f"lr_max {fmt(self.theory.lr_max)}, lr_opt {fmt(self.theory.lr_opt)}")
+        if not self._say_if_singular():
+            self.say(f"lr_max {fmt(self.theory.lr_max)}, lr_opt {fmt(self.theory.lr_opt)} "
+                     "(fastest worst-case rate)")
+
+    def _say_if_singular(self) -> bool:
+        note = singular_note(self.theory)
+        if note:
+            self.say(note, "warning")
+        return note is not None
 
     def new_data(self) -> None:
         """The next seed, same recipe."""

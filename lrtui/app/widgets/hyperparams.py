@@ -80,7 +80,7 @@ class HyperParams(VerticalScroll):
             text = "lr_max …\nlr_opt …"
         else:
             mark = marker(settings, theory)
-            style = {"diverges": "bold $error", "oscillates": "$warning",
+            style = {"diverges": "bold $error", "zigzags": "$warning",
                      "reference": "$text-muted"}.get(mark.regime, "$success")
             text = (f"lr_max [b]{fmt(theory.lr_max)}[/]\nlr_opt [b]{fmt(theory.lr_opt)}[/]\n"
                     f"lr {fmt(settings.learning_rate)} [{style}]{mark.words}[/]")
