@@ -95,7 +95,7 @@ class RangePlot(PlotPane):
             plt.scatter(bar, np.full(len(bar), row(0.04)), marker="braille", color=MARKS[2][2])
             plt.text("valley window", valley.window[0], row(0.04 + one_row), color=MARKS[2][2],
                      alignment="left")
-        for key, name, mark_colour in MARKS[:3]:
+        for _key, name, mark_colour in MARKS[:3]:
             suggestion = test.suggestions.get(name)
             if suggestion and x_low <= suggestion.learning_rate <= x_high:
                 plt.vline(line_value(suggestion.learning_rate, True), mark_colour)
