@@ -28,6 +28,7 @@ MIN_RUNS, MAX_RUNS = 2, 6
 
 
 class RunStatus:
+    READY = "ready"  # shown before its first step, while nothing runs
     RUNNING = "running"
     HELD = "paused"
     FINISHED = "finished"
@@ -300,7 +301,11 @@ class CompareRun:
         out = []
         for k in range(self.count):
             loss = self.last_loss[k] if self.status[k] == RunStatus.DIVERGED else float(losses[k])
-            out.append(Lane(k, self.learning_rates[k], self.optimizers[k], self.status[k],
+            status = self.status[k]
+            if status == RunStatus.RUNNING and self.state != State.RUNNING:
+                # Steppable, but nothing runs: say what a learner sees.
+                status = RunStatus.READY if self.steps[k] == 0 else RunStatus.HELD
+            out.append(Lane(k, self.learning_rates[k], self.optimizers[k], status,
                             self.steps[k], float(w[k]), float(b[k]), loss, self.reached_at[k],
                             self.diverged_at[k],
                             self.histories[k].view() if with_curves else None,

@@ -19,7 +19,7 @@ from lrtui.engine.landscape import loss_at, moments_of
 from lrtui.engine.method import describe
 from lrtui.engine.recording import Recording
 from lrtui.engine.records import StepBatch
-from lrtui.engine.stability import diverging_reason, singular_note, warning_text
+from lrtui.engine.stability import diverging_reason, predicted_steps, singular_note, warning_text
 from lrtui.engine.theory import Theory, theory_of
 from lrtui.settings.fields import DATA_FIELDS, METHOD_FIELDS, Settings
 
@@ -70,6 +70,11 @@ class Snapshot:
     events: tuple[Event, ...] = ()
     message: str = ""
     device_note: str = ""  # why the device differs from the one asked for, if it does
+    mini_batch: bool = False  # the curve holds each step's batch loss, not the full data's
+    non_finite_at: int | None = None  # the first step whose loss was not a number
+    # Plain GD from the start to 1% of the minimum at this lr: steps (inf: never), or None
+    # where the theory does not predict it (another optimizer, a schedule, a mini-batch).
+    predicted_steps: float | None = None
 
 
 def make_dataset(settings: Settings) -> Dataset:
@@ -127,6 +132,7 @@ class Run:
         self.start_loss = math.nan  # the loss at step 0, as the run measured it
         self.non_finite_at: int | None = None  # the first step whose loss was not a number
         self._weights_non_finite_at: int | None = None
+        self._prediction: tuple = (None, None)
         self.trainer.set_stopping(not settings.no_stop)
         if device.note:
             self.say(device.note, "warning")
@@ -397,5 +403,13 @@ class Run:
             x=self.dataset.x if with_data else None, y=self.dataset.y if with_data else None,
             data_version=self.data_version, data_source=self.dataset.source,
             rows=rows, rows_skipped=skipped, events=events, message=message,
-            device_note=self.device.note,
+            device_note=self.device.note, mini_batch=self.mini_batch,
+            non_finite_at=self.non_finite_at, predicted_steps=self._predicted(),
         )
+
+    def _predicted(self) -> float | None:
+        """The theory's steps to 1% for the current settings, worked out once per change."""
+        key = (self.settings, self.data_version)
+        if self._prediction[0] != key:
+            self._prediction = (key, predicted_steps(self.settings, self.theory, self.dataset.n))
+        return self._prediction[1]

@@ -74,7 +74,7 @@ class RangePlot(PlotPane):
         plt.xlim(limit_value(x_low, True), limit_value(x_high, True))
         plt.ylim(limit_value(y_low, True), limit_value(y_high, True))
         plt.xticks(*ticks(x_low, x_high, True, max(3, self.size.width // 12)))
-        plt.yticks(*ticks(y_low, y_high, True, max(2, self.size.height // 5)))
+        self.set_yticks(*ticks(y_low, y_high, True, max(2, self.size.height // 5)))
         colour = plot_color(self.app.current_theme, "loss-line", "accent")
         over = losses > y_high
         plt.scatter(lrs, np.minimum(losses, y_high), marker="braille", color=colour)
