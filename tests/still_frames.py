@@ -66,16 +66,21 @@ async def until(pilot: Pilot, condition, what: str, timeout: float = 60) -> None
         await pilot.pause(0.05)
 
 
+async def loaded(pilot: Pilot, name: str) -> None:
+    """Wait for the scene's run: built, and paused after its steps (or ready, with none)."""
+    app, steps = pilot.app, SCENES[name].steps
+    waiting = (State.LOADING, State.READY) if steps else (State.LOADING,)
+    await until(pilot, lambda: app.snapshot is not None and app.snapshot.state not in waiting,
+                "the run to load", LOAD_TIMEOUT)
+
+
 def ready(name: str):
     """What to do before the picture: wait for the paused run, open the scene's screen."""
     scene = SCENES[name]
 
     async def run_before(pilot: Pilot) -> None:
         app = pilot.app
-        await until(pilot, lambda: app.snapshot is not None and app.snapshot.state not in
-                    (State.LOADING, State.READY) or (scene.steps == 0 and app.snapshot is not None
-                                                     and app.snapshot.state == State.READY),
-                    "the run to load", LOAD_TIMEOUT)
+        await loaded(pilot, name)
         log = app.query_one(StepLog)
         log.flush()
         if scene.screen == "landscape":

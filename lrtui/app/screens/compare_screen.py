@@ -51,10 +51,10 @@ class CompareScreen(Screen):
     CompareScreen #compare-top, CompareScreen #compare-bottom { height: 1fr; }
     CompareScreen #compare-loss, CompareScreen #compare-fit, CompareScreen #compare-landscape {
         width: 1fr; height: 1fr; border: round $foreground 30%; border-title-color: $primary;
-        border-subtitle-color: $text-muted;
+        border-subtitle-color: $foreground 60%;
     }
     CompareScreen #compare-summary { width: 78; height: 1fr; border: round $foreground 30%;
-        border-title-color: $primary; border-subtitle-color: $text-muted; }
+        border-title-color: $primary; border-subtitle-color: $foreground 60%; }
     CompareScreen.-narrow #compare-summary { width: 1fr; }
     /* On a narrow terminal the summary needs the whole row; the landscape is key g away. */
     CompareScreen.-narrow #compare-landscape { display: none; }

@@ -27,7 +27,7 @@ def zigzag_note(snap: Snapshot) -> str:
     theory = snap.theory
     if theory is None or marker(snap.settings, theory).regime != "zigzags":
         return ""
-    return "lr > 1/λmax: the path zig-zags across the steep axis, the loss still falls"
+    return "lr > 1/λmax: the path zig-zags across the steep axis"
 
 
 class LandscapeScreen(Screen):

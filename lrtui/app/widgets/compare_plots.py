@@ -76,7 +76,6 @@ class CompareLossPlot(PlotPane):
 
     def set_lanes(self, lanes: tuple[Lane, ...], ols_loss: float | None) -> None:
         self._lanes, self._ols_loss = lanes, ols_loss
-        self.border_subtitle = legend(lanes, self.size.width - 4)
         self.redraw()
 
     def curves(self) -> list[tuple[Lane, np.ndarray, np.ndarray]]:
@@ -97,6 +96,10 @@ class CompareLossPlot(PlotPane):
 
     def draw(self) -> None:
         plt = self.plt
+        # The legend is laid out for the pane's width, so a resize lays it out again.
+        subtitle = legend(self._lanes, self.size.width - 4)
+        if subtitle != self.border_subtitle:
+            self.border_subtitle = subtitle
         curves = self.curves()
         if not curves:
             plt.title("no steps yet: space runs all, s steps")

@@ -85,7 +85,9 @@ class FitPlot(PlotPane):
         plt.xlim(box[0], box[1])
         plt.ylim(box[2], box[3])
         plt.xticks(*ticks(box[0], box[1], False, count=max(2, self.size.width // 10)))
-        self.set_yticks(*ticks(box[2], box[3], False, count=max(2, self.size.height // 4)))
+        values, _ = ticks(box[2], box[3], False, count=max(2, self.size.height // 4))
+        # Two digits: short labels leave the title room for w and b.
+        self.set_yticks(values, [f"{v:.2g}" for v in values])
         self._show_legend()
         plt.scatter(self._x, self._y, marker="dot", color=plot_color(theme, "points", "primary"))
         if self._true is not None:
@@ -141,13 +143,15 @@ def fit_title(w: float, b: float, where: str | None, width: int) -> str:
             if len(text) <= width:
                 return text
     for digits in (3, 2, 1):
-        weights = f"w={w:.{digits}g}  b={b:.{digits}g}"
-        for text in ((weights,) if where is None else
-                     (f"fit line {'above' if where == '↑' else 'below' if where == '↓' else 'is'} "
-                      f"{where}  {weights}", f"{where} {weights}")):
-            if len(text) <= width:
-                return text
-    return f"w={w:.1g} b={b:.1g}"[:max(width, 1)]
+        for gap in ("  ", " "):
+            weights = f"w={w:.{digits}g}{gap}b={b:.{digits}g}"
+            for text in ((weights,) if where is None else
+                         (f"fit line {'above' if where == '↑' else 'below'} {where}  {weights}",
+                          f"{where} {weights}")):
+                if len(text) <= width:
+                    return text
+    last = f"w={w:.1g} b={b:.1g}" if where is None else f"{where}w={w:.1g} b={b:.1g}"
+    return last[:max(width, 1)]
 
 
 def _title(w: float, b: float) -> str:

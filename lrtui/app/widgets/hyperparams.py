@@ -35,6 +35,9 @@ FIELDS = (
 )
 
 
+THEORY_AFTER = 4  # lr, optimizer, schedule, batch: then what the theory says about them
+
+
 def _text(field: str, value) -> str:
     return as_text(field, value)
 
@@ -78,14 +81,18 @@ class HyperParams(VerticalScroll):
         self._bounds_text = ""
 
     def compose(self) -> ComposeResult:
-        for field, label in self.FIELDS:
+        for index, (field, label) in enumerate(self.FIELDS):
+            if index == THEORY_AFTER:
+                # The theory sits under the lesson's knobs, in view on a short terminal too.
+                yield Static("", id="bounds")
             with Horizontal(classes="field"):
                 yield Label(label, classes="label")
                 yield Input(_text(field, getattr(self._settings, field)), id=field, compact=True,
                             select_on_focus=True)
             # The note quotes what was typed: shown as is, never read as markup.
             yield Static("", id=f"{field}-note", classes="note", markup=False)
-        yield Static("", id="bounds")
+        if len(self.FIELDS) <= THEORY_AFTER:
+            yield Static("", id="bounds")
 
     def show(self, settings: Settings, theory: Theory | None,
              predicted: float | None = None) -> None:

@@ -116,7 +116,8 @@ class LandscapePlot(PlotPane):
             parts = ["a line of minima (every x the same)"]
         if not self.legend:
             parts = ["each run's path", "x: the minimum"]
-        parts += [self.note] if self.note else []
+        if self.note:
+            parts.insert(0, self.note)  # what to look for comes first
         if self.exits:
             parts.append("↗ marks where a path left the frame")
         plt.title(self.fitted_title(*parts))

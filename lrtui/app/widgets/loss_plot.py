@@ -1,8 +1,8 @@
 """The loss pane: loss against step, linear or log, downsampled to the pane's width.
 
 The title reads the loss where the run is now (the status line's number); the
-dashed OLS line is the minimum, drawn in the curve's own coordinates so that a
-curve ending just above it never seems to end below it. A step whose loss is
+OLS line is the minimum (named in the border), drawn in the curve's own
+coordinates so that a curve ending just above it never seems to end below it. A step whose loss is
 not a number (float32 overflow, then NaN) is marked ▲ on the top edge.
 """
 
@@ -56,8 +56,26 @@ class LossPlot(PlotPane):
         self.redraw()
 
     def watch_log_scale(self) -> None:
-        self.border_subtitle = "log scale (y)" if self.log_scale else "linear scale (y)"
         self.redraw()
+
+    def _show_legend(self, ols_colour) -> None:
+        """The border says what the line is (on the canvas a label would cover the curve's end,
+        which sits beside the minimum) and which scale the y axis has."""
+        scale = "log y" if self.log_scale else "linear y"
+        if self._ols_loss is None:
+            subtitle = f"{scale} scale"
+        else:
+            r, g, b = ols_colour
+            mark, value = f"[#{r:02x}{g:02x}{b:02x}]━[/]", fmt(self._ols_loss)
+            room = self.size.width - 4
+            for plain, subtitle in ((f"━ OLS min {value}  {scale}", f"{mark} OLS min {value}  {scale}"),
+                                    (f"━ OLS min {value}", f"{mark} OLS min {value}")):
+                if len(plain) <= room:
+                    break
+            else:
+                subtitle = f"{mark} OLS {value}"
+        if subtitle != self.border_subtitle:
+            self.border_subtitle = subtitle
 
     # -- the cursor ------------------------------------------------------------------
     def move_cursor(self, buckets: int = 0, tenths: int = 0) -> None:
@@ -116,12 +134,11 @@ class LossPlot(PlotPane):
         plt.ylim(limit_value(low, log), limit_value(high, log))
         self.set_yticks(*ticks(low, high, log, count=max(2, self.size.height // 4)))
         theme = self.app.current_theme
+        ols_colour = plot_color(theme, "true-line", "success")
+        self._show_legend(ols_colour)
         if shows_ols:
             # A line of the curve's own kind, so both land on the same dot rows.
-            ols_colour = plot_color(theme, "true-line", "success")
             plt.plot([0.0, float(end)], [ols, ols], color=ols_colour, marker="braille")
-            plt.text(f" OLS min {fmt(ols)} ", float(end) * 0.02, ols, color=ols_colour,
-                     alignment="left")
         plt.plot(steps, losses, color=plot_color(theme, "loss-line", "accent"), marker="braille")
         if len(bad):
             # Not a number any more: marked where the curve left, on the top edge.

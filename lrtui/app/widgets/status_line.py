@@ -20,6 +20,11 @@ STATE_STYLE = {
 
 
 class StatusLine(Static):
+    # One line on every screen: what does not fit is cut, never wrapped over the footer.
+    DEFAULT_CSS = """
+    StatusLine { height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
+    """
+
     def show(self, snap: Snapshot) -> None:
         state = f"[b {STATE_STYLE[snap.state]}]{snap.state.value}[/]"
         if snap.state in (State.LOADING, State.ERROR):
