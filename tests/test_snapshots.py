@@ -9,7 +9,6 @@ steps and paused before the first frame, no cursor blink, no steps per second on
 from __future__ import annotations
 
 import pytest
-
 from still_frames import SCENES, SIZES, THEMES, ready, still_app
 
 

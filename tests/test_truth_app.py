@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from still_frames import SIZES, loaded, ready, still_app, until
 from textual.widgets import DataTable
 
 from lrtui.app.screens.compare_screen import CompareScreen
@@ -21,7 +22,6 @@ from lrtui.app.widgets.loss_plot import LossPlot
 from lrtui.app.widgets.status_line import StatusLine
 from lrtui.app.widgets.step_log import StepLog
 from lrtui.engine.run import State, fmt
-from still_frames import SIZES, loaded, ready, still_app, until
 
 BRAILLE = re.compile("[\u2801-\u28ff]")
 

@@ -68,12 +68,9 @@ class LossPlot(PlotPane):
             r, g, b = ols_colour
             mark, value = f"[#{r:02x}{g:02x}{b:02x}]━[/]", fmt(self._ols_loss)
             room = self.size.width - 4
-            for plain, subtitle in ((f"━ OLS min {value}  {scale}", f"{mark} OLS min {value}  {scale}"),
-                                    (f"━ OLS min {value}", f"{mark} OLS min {value}")):
-                if len(plain) <= room:
-                    break
-            else:
-                subtitle = f"{mark} OLS {value}"
+            words = next((w for w in (f"OLS min {value}  {scale}", f"OLS min {value}")
+                          if len(w) + 2 <= room), f"OLS {value}")
+            subtitle = f"{mark} {words}"
         if subtitle != self.border_subtitle:
             self.border_subtitle = subtitle
 
