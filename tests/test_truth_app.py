@@ -191,3 +191,33 @@ async def test_the_range_test_frames_the_useful_part_and_labels_both_bounds(size
         assert top < 10, "the y axis stops at the useful part, not at the blow-up (~250)"
         said = str(app.screen.query_one("#lrfind-text").render())
         assert "the middle of the sweep" in said
+
+
+async def test_a_mini_batch_run_says_its_curve_is_the_batch_loss_and_logs_both_losses():
+    from lrtui.app.app import LrApp
+    from lrtui.settings.fields import Settings
+    from still_frames import advanced
+
+    app = LrApp(Settings(batch_size=10), load_engine=advanced(60))
+    async with app.run_test(size=SIZES["120x40"]) as pilot:
+        await until(pilot, lambda: app.snapshot is not None and app.snapshot.step == 60, "60 steps",
+                    180)
+        await pilot.pause(0.2)
+        title = text_of(app.query_one(LossPlot))[0]
+        assert f"batch loss; all points {fmt(app.snapshot.loss)}" in title, title
+        log = app.query_one(StepLog)
+        log.flush()
+        header = log.lines[0].text.split()
+        assert header[:3] == ["step", "loss", "batch"] and header[-1] == "lr", header
+
+
+def test_singular_data_offers_no_lr_opt_in_the_pane():
+    import numpy as np
+
+    from lrtui.app.widgets.hyperparams import bounds_text
+    from lrtui.engine.theory import theory_of
+    from lrtui.settings.fields import Settings
+
+    theory = theory_of(np.full(10, 2.0), np.arange(10.0))
+    text = bounds_text(Settings(learning_rate=0.05), theory, None)
+    assert "lr_opt [b]none[/]" in text and "the minimum is a whole line" in text

@@ -75,8 +75,11 @@ class StepLog(RichLog):
     BORDER_TITLE = "Step log"
 
     def __init__(self, **kwargs):
-        super().__init__(max_lines=MAX_LINES, wrap=True, markup=False, auto_scroll=True,
+        # No wrapping by the log: rows are laid out to fit, events are wrapped here, to the
+        # width the columns were chosen for.
+        super().__init__(max_lines=MAX_LINES, wrap=False, markup=False, auto_scroll=True,
                          min_width=0, **kwargs)
+        self._width = 80
         self._items: deque = deque(maxlen=MAX_LINES)  # rows and events, to write again
         self._pending: list = []
         self._skipped = 0
@@ -89,13 +92,14 @@ class StepLog(RichLog):
 
     def _layout(self) -> None:
         """Pick the columns for the pane's width; write everything again if they changed."""
-        width = self.size.width - 1  # the vertical scrollbar
+        # The width lines are drawn in; one to spare, for the vertical scrollbar to come.
+        width = self.scrollable_content_region.width - (0 if self.show_vertical_scrollbar else 1)
         if width <= 0:
             return
         columns = columns_for(width, self._batch)
-        if columns == self._columns:
+        if columns == self._columns and width == self._width:
             return
-        self._columns = columns
+        self._columns, self._width = columns, width
         shown = {c[0] for c in columns}
         hidden = [c[0] for c in COLUMNS if c[0] not in shown and (self._batch or c[0] != "batch")]
         self.border_subtitle = f"{' '.join(hidden)}: on a wider terminal" if hidden else ""
@@ -148,4 +152,6 @@ class StepLog(RichLog):
         if isinstance(item, LogRow):
             return Text(" ".join(f"{fit_number(get(item), width):>{width}}"
                                  for _, width, get in self._columns))
-        return Text(f"{item.step:>8} {item.text}", style=STYLES.get(item.kind, ""))
+        text = Text(f"{item.step:>8} {item.text}", style=STYLES.get(item.kind, ""))
+        lines = text.wrap(self.app.console, max(20, self._width))
+        return Text("\n").join(lines)
