@@ -7,7 +7,8 @@ update rule elementwise, so R runs cost one compiled call, not R Python loops.
 
 A run whose loss goes non-finite (or past its loss limit) freezes: its row for
 that step is recorded, its update is not applied, and it keeps its last
-finite weights while the others go on. A run can also be held (paused on its
+finite weights while the others go on; unless stopping is off, when every run
+trains through to inf and NaN as the lesson's loop does. A run can also be held (paused on its
 own); a held run neither steps nor records.
 """
 
@@ -65,6 +66,8 @@ class BatchedTrainer:
             self.frozen = tf.Variable(tf.zeros([r], tf.bool), trainable=False)
             self.held = tf.Variable(tf.zeros([r], tf.bool), trainable=False)
             self.loss_limit = tf.Variable(tf.fill([r], np.float32(np.inf)), trainable=False)
+            # Off: every run trains through divergence, as the lesson's loop does.
+            self.stop_at_divergence = tf.Variable(True, trainable=False)
         self.reset(init_w, init_b)
 
     # -- state -------------------------------------------------------------
@@ -120,6 +123,9 @@ class BatchedTrainer:
         values[run] = limit
         self.loss_limit.assign(values)
 
+    def set_stopping(self, stop: bool) -> None:
+        self.stop_at_divergence.assign(bool(stop))
+
     def unfreeze(self, run: int) -> None:
         values = self.frozen.numpy()
         values[run] = False
@@ -155,6 +161,7 @@ class BatchedTrainer:
         lr_var, code_var = self.learning_rate, self.code
         s1w, s1b, s2w, s2b, t_var = self.slot1_w, self.slot1_b, self.slot2_w, self.slot2_b, self.t
         frozen, held, loss_limit = self.frozen, self.held, self.loss_limit
+        stopping = self.stop_at_divergence
 
         def one_step(i, records):
             live = ~(frozen | held)
@@ -165,6 +172,7 @@ class BatchedTrainer:
             dw, db = tape.gradient(total, [w, b])
             good = tf.math.is_finite(loss) & (loss <= loss_limit)
             good = good & tf.math.is_finite(dw) & tf.math.is_finite(db)
+            good = good | ~stopping.read_value()
             lr = lr_var.read_value()
             row = tf.stack([loss, w.read_value(), b.read_value(), dw, db, lr,
                             tf.cast(live, tf.float32)])
@@ -217,9 +225,9 @@ def _update(code, param, grad, slot1, slot2, lr, t):
     momentum = param + velocity
     # nesterov: the same velocity, the step looks ahead along it.
     nesterov = param + k["momentum"] * velocity - lr * grad
-    # rmsprop: s ← ρ·s + (1−ρ)·g²; p ← p − lr·g/(√s + ε).
+    # rmsprop: s ← ρ·s + (1−ρ)·g²; p ← p − lr·g/√(s + ε) (ε inside the root, as in Keras 3).
     mean_square = k["rho"] * slot1 + (1 - k["rho"]) * g2
-    rmsprop = param - lr * grad / (tf.sqrt(mean_square) + k["epsilon"])
+    rmsprop = param - lr * grad / tf.sqrt(mean_square + k["epsilon"])
     # adagrad: a ← a + g²; p ← p − lr·g/√(a + ε).
     accumulator = slot1 + g2
     adagrad = param - lr * grad / tf.sqrt(accumulator + k["epsilon"])
