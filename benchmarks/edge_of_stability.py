@@ -28,7 +28,8 @@ def measure(lr: float, steps: int, seed: int) -> dict:
         main(["run", "--preset", "edge-of-stability", "--lr", str(lr), "--steps", str(steps),
               "--init-seed", str(seed), "--log-every", "10", "--format", "jsonl"])
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
-    rows, summary = lines[:-1], lines[-1]["summary"]
+    rows = [line for line in lines if "event" not in line and "summary" not in line]
+    summary = lines[-1]["summary"]
     steps_ = np.array([r["step"] for r in rows])
     ratio = np.array([r.get("sharpness", np.nan) for r in rows]) * lr / 2
     loss = np.array([r["loss"] for r in rows], dtype=float)

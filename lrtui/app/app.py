@@ -23,7 +23,7 @@ from lrtui.app.screens.landscape_screen import LandscapeScreen
 from lrtui.app.screens.lr_find_screen import Choice, LrFindScreen
 from lrtui.app.screens.method_screen import MethodScreen
 from lrtui.app.textual_internals import SafeCommandPalette
-from lrtui.app.themes import DEFAULT_THEME, load_themes, theme_from_file
+from lrtui.app.themes import register_themes
 from lrtui.app.widgets.fit_plot import FitPlot
 from lrtui.app.widgets.hyperparams import HyperParams
 from lrtui.app.widgets.loss_plot import LossPlot
@@ -67,6 +67,7 @@ class LrApp(App):
         Binding("f", "find_lr", "find lr"),
         Binding("o", "method", "optimizer"),
         Binding("v", "toggle_lr_curve", "lr curve"),
+        Binding("x", "toggle_no_stop", "no-stop on/off", show=False),
         Binding("question_mark", "help", "help", key_display="?"),
         Binding("f8", "screenshot", "SVG screenshot", show=False),
         Binding("e", "save_run", "save run", show=False),
@@ -139,7 +140,7 @@ class LrApp(App):
         self.settings = snap.settings
         if not self.query(HyperParams):
             return  # a frame that arrives while the app shuts down: the panes are gone
-        self.query_one(HyperParams).show(snap.settings, snap.theory)
+        self.query_one(HyperParams).show(snap.settings, snap.theory, snap.predicted_steps)
         self.query_one(StatusLine).show(snap)
         if snap.x is not None:
             s = snap.settings
@@ -148,7 +149,8 @@ class LrApp(App):
         if snap.state != State.LOADING and snap.state != State.ERROR:
             self.query_one(FitPlot).set_fit(snap.w, snap.b)
             self.query_one(LossPlot).set_curve(snap.curve, snap.step, snap.budget_end,
-                                               snap.theory.ols_loss if snap.theory else None)
+                                               snap.theory.ols_loss if snap.theory else None,
+                                               snap.loss, snap.mini_batch, snap.non_finite_at)
             self.query_one(LrPlot).set_curve(snap.curve, snap.step,
                                              snap.theory.lr_max if snap.theory else None)
         if isinstance(self.screen, MethodScreen):
@@ -234,6 +236,10 @@ class LrApp(App):
         if not isinstance(self.screen, MethodScreen):
             self.push_screen(MethodScreen(self.settings))
 
+    def action_toggle_no_stop(self) -> None:
+        """Train through divergence (as the lesson's loop does), or stop at it again."""
+        self.controller.send("apply", self.settings.with_(no_stop=not self.settings.no_stop))
+
     def action_toggle_lr_curve(self) -> None:
         plot = self.query_one(LrPlot)
         plot.set_class(not plot.has_class("-shown"), "-shown")
@@ -282,24 +288,7 @@ class LrApp(App):
 
     # -- themes ----------------------------------------------------------------------
     def _register_themes(self, wanted: str) -> None:
-        found = load_themes()
-        self._theme_problems = list(found.problems)
-        for theme in found.themes:
-            self.register_theme(theme)
-        if wanted.endswith(".toml"):
-            try:
-                theme = theme_from_file(wanted)
-            except ValueError as error:
-                self._theme_problems.append(str(error))
-                wanted = DEFAULT_THEME
-            else:
-                self.register_theme(theme)
-                wanted = theme.name
-        if wanted not in self.available_themes:
-            if wanted != DEFAULT_THEME:
-                self._theme_problems.append(f"no theme named '{wanted}': using {DEFAULT_THEME}")
-            wanted = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark"
-        self.theme = wanted
+        self._theme_problems = register_themes(self, wanted)
 
     def loading_thread_alive(self) -> bool:
         """True if the worker is still inside TensorFlow's import (it cannot be interrupted)."""

@@ -5,38 +5,44 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from lrtui.commands.output import Printer
+from lrtui.commands.output import Printer, in_step_order
 from lrtui.engine.method import describe_optimizer, describe_schedule
 from lrtui.engine.quadratic import scaling_of
-from lrtui.engine.run import Run, State, fmt, make_dataset
+from lrtui.engine.run import Event, Run, State, fmt, make_dataset
+from lrtui.engine.stability import predicted_steps
 from lrtui.engine.startup import quiet_stderr
 from lrtui.settings.fields import Settings
 
 COLUMNS = ("step", "loss", "w", "b", "dw", "db", "lr")  # the line's, as the lesson prints them
+# A mini-batch run's rows carry both losses: on all the points, and the step's batch.
+MINI_BATCH_COLUMNS = ("step", "loss", "batch_loss", "w", "b", "dw", "db", "lr")
 MODEL_COLUMNS = ("step", "loss", "lr", "grad_norm")  # every other model's
 CHUNK = 16384
 
 
-def columns_of(settings: Settings) -> tuple[str, ...]:
-    measured = ("sharpness",) if settings.sharpness_every else ()
-    return (COLUMNS if settings.model == "line" else MODEL_COLUMNS) + measured
+def columns_of(run: Run) -> tuple[str, ...]:
+    if run.model.name != "line":
+        columns = MODEL_COLUMNS
+    else:
+        columns = MINI_BATCH_COLUMNS if run.mini_batch else COLUMNS
+    return columns + (("sharpness",) if run.settings.sharpness_every else ())
 
 
 def summarize(run: Run, diverged_at: int | None) -> dict:
     w, b = run.weights()
     theory = run.theory
-    summary = {
-        "status": "diverged" if run.state == State.DIVERGED else "finished",
-        "steps": run.step,
-        "loss": run.current_loss(),
-        "model": run.model.describe(),
-    }
+    status, stable = run.ending()
+    summary = {"status": status, "stable": stable, "steps": run.step, "loss": run.current_loss(),
+               "model": run.model.describe()}
     if run.model.name == "line":
         summary.update(w=w, b=b)
     summary["lr"] = run.learning_rate
-    if theory is not None:  # exact: the Hessian is constant
-        summary.update(lr_max=theory.lr_max, lr_opt=theory.lr_opt, lr_zigzag=theory.lr_zigzag,
-                       condition_number=theory.condition_number)
+    if theory is not None:  # exact: the Hessian is constant (the line, poly)
+        summary.update(lr_max=theory.lr_max, lr_opt=theory.lr_opt, singular=theory.singular)
+        if run.model.name == "line":
+            steps = predicted_steps(run.settings, theory, run.dataset.n)
+            summary["predicted_steps_to_1pct"] = _whole(steps)
+        summary.update(lr_zigzag=theory.lr_zigzag, condition_number=theory.condition_number)
         if run.model.name == "line":
             summary.update(ols_w=theory.ols_w, ols_b=theory.ols_b)
         summary["ols_loss"] = theory.ols_loss
@@ -45,6 +51,8 @@ def summarize(run: Run, diverged_at: int | None) -> dict:
         "lr_max_now": run.lr_max_now,
         "params": run.parameters(),
         "diverged_at": diverged_at,
+        "first_non_finite_step": run.non_finite_at,
+        "no_stop": run.settings.no_stop,
         "optimizer": describe_optimizer(run.settings),
         "schedule": describe_schedule(run.settings),
         "batch_size": run.settings.batch_size or run.dataset.n,
@@ -56,6 +64,11 @@ def summarize(run: Run, diverged_at: int | None) -> dict:
     return summary
 
 
+def _whole(steps: float | None) -> int | None:
+    """A predicted number of steps for JSON: an int, or None for never or not predicted."""
+    return None if steps is None or steps == float("inf") else int(steps)
+
+
 def run_headless(settings: Settings, format: str = "table", out: TextIO | None = None,
                  save: str | None = None) -> int:
     """Train to the step budget (or divergence), printing every log-every steps."""
@@ -63,28 +76,30 @@ def run_headless(settings: Settings, format: str = "table", out: TextIO | None =
     dataset = make_dataset(settings)  # DataError goes to the caller before TensorFlow loads
     from lrtui.engine.startup import load_run
 
-    printer = Printer(out, format, columns_of(settings))
-    with quiet_stderr():
+    with quiet_stderr() as err:
         run = load_run(settings, dataset)
+        printer = Printer(out, format, columns_of(run), err=err)
         printer.header()
         scaling = scaling_of(settings)
         if scaling is not None and settings.model == "poly":
             raw, scaled = scaling
-            printer.event(f"feature scaling: κ {fmt(raw.condition_number)} -> "
-                          f"{fmt(scaled.condition_number)} standardized, lr_max {fmt(raw.lr_max)} -> "
-                          f"{fmt(scaled.lr_max)} (this run: {'standardized' if settings.standardize else 'raw'})")
+            printer.event(Event(0, f"feature scaling: κ {fmt(raw.condition_number)} -> "
+                                f"{fmt(scaled.condition_number)} standardized, lr_max "
+                                f"{fmt(raw.lr_max)} -> {fmt(scaled.lr_max)} (this run: "
+                                f"{'standardized' if settings.standardize else 'raw'})"))
         for event in run.drain()[1]:  # warnings about the lr, before any step
-            printer.event(event.text)
+            printer.event(event)
         diverged_at = None
         while run.state not in (State.FINISHED, State.DIVERGED):
             batch = run.advance(CHUNK)
             if batch.diverged:
                 diverged_at = int(batch.step[-1])
             rows, events = run.drain()
-            for row in rows:
-                printer.row(row.as_dict())
-            for event in events:
-                printer.event(event.text)
+            for item in in_step_order([(row.step, row) for row in rows], events):
+                if isinstance(item, Event):
+                    printer.event(item)
+                else:
+                    printer.row(item.as_dict())
         summary = summarize(run, diverged_at)
         if scaling is not None:
             raw, scaled = scaling
@@ -97,6 +112,6 @@ def run_headless(settings: Settings, format: str = "table", out: TextIO | None =
             from lrtui.engine.runfile import save_run
 
             save_run(run, save)
-            printer.event(f"run saved to {save}")
+            printer.event(Event(run.step, f"run saved to {save}"))
         out.flush()
     return 0

@@ -11,7 +11,8 @@ row per run, and records loss, lr and |∇L| per run instead of w, b, dw, db.
 
 A run whose loss goes non-finite (or past its loss limit) freezes: its row for
 that step is recorded, its update is not applied, and it keeps its last
-finite weights while the others go on. A run can also be held (paused on its
+finite weights while the others go on; unless stopping is off, when every run
+trains through to inf and NaN as the lesson's loop does. A run can also be held (paused on its
 own); a held run neither steps nor records.
 """
 
@@ -84,6 +85,8 @@ class BatchedTrainer:
             self.frozen = tf.Variable(tf.zeros([r], tf.bool), trainable=False)
             self.held = tf.Variable(tf.zeros([r], tf.bool), trainable=False)
             self.loss_limit = tf.Variable(tf.fill([r], np.float32(np.inf)), trainable=False)
+            # Off: every run trains through divergence, as the lesson's loop does.
+            self.stop_at_divergence = tf.Variable(True, trainable=False)
         self.reset_to(self.model.initial(0) if initial is None else initial)
 
     # -- state -------------------------------------------------------------
@@ -150,6 +153,9 @@ class BatchedTrainer:
         values[run] = limit
         self.loss_limit.assign(values)
 
+    def set_stopping(self, stop: bool) -> None:
+        self.stop_at_divergence.assign(bool(stop))
+
     def unfreeze(self, run: int) -> None:
         values = self.frozen.numpy()
         values[run] = False
@@ -201,6 +207,7 @@ class BatchedTrainer:
         slot1, slot2 = self.slot1, self.slot2
         frozen, held, loss_limit = self.frozen, self.held, self.loss_limit
         is_line = self.is_line
+        stopping = self.stop_at_divergence
 
         def per_run(value, like):
             """A [runs] vector shaped to meet `like` ([runs] or [runs, P]) elementwise."""
@@ -217,6 +224,7 @@ class BatchedTrainer:
             for slope in slopes:
                 finite = tf.math.is_finite(slope)
                 good = good & (finite if len(slope.shape) == 1 else tf.reduce_all(finite, axis=1))
+            good = good | ~stopping.read_value()
             lr = lr_var.read_value()
             if is_line:
                 dw, db = slopes
@@ -268,9 +276,9 @@ def _update(code, param, grad, slot1, slot2, lr, t):
     momentum = param + velocity
     # nesterov: the same velocity, the step looks ahead along it.
     nesterov = param + k["momentum"] * velocity - lr * grad
-    # rmsprop: s ← ρ·s + (1−ρ)·g²; p ← p − lr·g/(√s + ε).
+    # rmsprop: s ← ρ·s + (1−ρ)·g²; p ← p − lr·g/√(s + ε) (ε inside the root, as in Keras 3).
     mean_square = k["rho"] * slot1 + (1 - k["rho"]) * g2
-    rmsprop = param - lr * grad / (tf.sqrt(mean_square) + k["epsilon"])
+    rmsprop = param - lr * grad / tf.sqrt(mean_square + k["epsilon"])
     # adagrad: a ← a + g²; p ← p − lr·g/√(a + ε).
     accumulator = slot1 + g2
     adagrad = param - lr * grad / tf.sqrt(accumulator + k["epsilon"])

@@ -11,7 +11,8 @@ span: memory and redraw cost stay flat however long the run goes.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -91,6 +92,18 @@ class LossHistory:
         self.count = (self.count + 1) // 2
         self.span *= 2
 
+    def load(self, view: CurveView) -> None:
+        """Start over from a saved view (a Keras viewer attaching after old detail was dropped)."""
+        self.clear()
+        if len(view.step) > self.capacity:
+            raise ValueError(f"a saved curve of {len(view.step)} buckets does not fit in {self.capacity}")
+        n = len(view.step)
+        self.span, self.count = view.span, n
+        self.low[:n], self.high[:n], self.last[:n] = view.low, view.high, view.last
+        self.w[:n], self.b[:n] = view.w, view.b
+        if view.lr is not None:
+            self.lr[:n] = view.lr
+
     def view(self) -> CurveView:
         n = self.count
         return CurveView(
@@ -103,7 +116,14 @@ class LossHistory:
 
 @dataclass(frozen=True)
 class LogRow:
-    """One line of the lesson's printout; w, b, dw, db are the line's (None for other models)."""
+    """One line of the lesson's printout; w, b, dw, db are the line's (None for other models).
+
+    With a mini-batch, `loss` is still the loss on all the points (at the weights
+    the step starts from) and `batch_loss` the loss of the step's own batch, whose
+    gradient the step used; on the full batch the two are one, and `batch_loss` is
+    None. (Other models than the line log the batch's loss alone: their weights
+    at each step are not kept to work out the full loss.)
+    """
 
     step: int
     loss: float
@@ -114,9 +134,12 @@ class LogRow:
     lr: float
     grad_norm: float = math.nan
     sharpness: float | None = None  # None: not measured at this step
+    batch_loss: float | None = None
 
     def as_dict(self) -> dict:
         row: dict = {"step": self.step, "loss": self.loss}
+        if self.batch_loss is not None:
+            row["batch_loss"] = self.batch_loss
         if self.w is not None:
             row.update(w=self.w, b=self.b, dw=self.dw, db=self.db)
         row.update(lr=self.lr, grad_norm=self.grad_norm)
@@ -130,19 +153,24 @@ def _short(value) -> float:
     return float(str(np.float32(value)))
 
 
-def row_at(batch: StepBatch, i: int) -> LogRow:
+def row_at(batch: StepBatch, i: int, full_loss: Callable | None = None) -> LogRow:
+    """Step i of the batch as a row; `full_loss(w, b)` given (a mini-batch run of the line),
+    the row's loss is the loss on all the points and its batch_loss the step's own."""
     def value(name):
         column = getattr(batch, name)
         return None if column is None else _short(column[i])
 
     sharpness = value("sharpness")
-    return LogRow(int(batch.step[i]), *(value(f) for f in FIELDS), grad_norm=value("grad_norm"),
-                  sharpness=sharpness if sharpness is not None and math.isfinite(sharpness) else None)
+    row = LogRow(int(batch.step[i]), *(value(f) for f in FIELDS), grad_norm=value("grad_norm"),
+                 sharpness=sharpness if sharpness is not None and math.isfinite(sharpness) else None)
+    if full_loss is None or not batch.is_line:
+        return row
+    return replace(row, loss=_short(full_loss(batch.w[i], batch.b[i])), batch_loss=row.loss)
 
 
-def log_rows(batch: StepBatch, every: int) -> list[LogRow]:
+def log_rows(batch: StepBatch, every: int, full_loss: Callable | None = None) -> list[LogRow]:
     """The rows the lesson prints: steps where step % every == 0, plus a diverging step."""
     picks = np.flatnonzero(batch.step % every == 0)
     if batch.diverged and (len(picks) == 0 or picks[-1] != len(batch) - 1):
         picks = np.r_[picks, len(batch) - 1]
-    return [row_at(batch, int(i)) for i in picks]
+    return [row_at(batch, int(i), full_loss) for i in picks]

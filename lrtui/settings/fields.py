@@ -208,6 +208,10 @@ class Settings:
     # default (10 in the app, off headless), 0: off.
     sharpness_every: int | None = None
     preset: str | None = None  # the preset the settings started from, if any
+    # Train through divergence for the whole budget, as the lesson's loop does
+    # (float32 overflows to inf, then NaN); by default a run stops at a loss
+    # 1e12× its start or not a number, while its weights are still finite.
+    no_stop: bool = False
 
     def with_(self, **changes) -> Settings:
         return replace(self, **changes)
@@ -261,6 +265,7 @@ PARSERS: dict[str, Callable[[str], object]] = {
     "init_seed": lambda t: _in_range(_integer(t, "init seed"), 0, 2**32 - 1, "init seed", t.strip()),
     "sharpness_every": parse_sharpness_every,
     "preset": parse_preset,
+    "no_stop": lambda t: parse_yes_no(t, "no stop"),
     # Not a run setting: the length of an LR range test.
     "sweep_steps": lambda t: parse_count(t, "num", low=10),
 }

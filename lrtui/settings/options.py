@@ -33,7 +33,7 @@ class Option:
     field: str
     help: str
     typed: bool = True  # parsed by PARSERS[field]; otherwise taken as text (a path, a name)
-    alone: str | None = None  # the value a flag given without one means (--standardize: yes)
+    switch: bool = False  # the flag alone turns it on (no value follows)
 
 
 OPTIONS = (
@@ -83,15 +83,19 @@ OPTIONS = (
     Option("--degree", "degree", "poly: the degree of the polynomial (default %(default)s)"),
     Option("--hidden", "hidden", "mlp: units in the hidden layer (default %(default)s)"),
     Option("--activation", "activation", f"mlp: {', '.join(ACTIVATIONS)} (default %(default)s)"),
-    Option("--standardize", "standardize", "z-score the inputs first (feature scaling), yes/no "
-           "(default %(default)s)", alone="yes"),
+    Option("--standardize", "standardize", "z-score the inputs first (feature scaling)",
+           switch=True),
     Option("--init-seed", "init_seed", "mlp: seed of the Glorot-uniform initial weights "
            "(default %(default)s)"),
     Option("--sharpness-every", "sharpness_every", "measure the sharpness (the Hessian's top "
            "eigenvalue) every this many steps, or off (default: 10 in the app, off headless)"),
     Option("--preset", "preset", "start from a preset: none, edge-of-stability; other options "
            "override it (default %(default)s)"),
-    Option("--data", "data", "fit the x,y (or x1,x2,label) columns of a CSV file instead of generated points",
+    Option("--no-stop", "no_stop", "train through divergence for the whole budget, as the "
+           "lesson's loop does: the loss and weights overflow to inf, then NaN (default: stop "
+           "at a loss 1e12× its start)", switch=True),
+    Option("--data", "data", "fit the x,y (or x1,x2,label) columns of a CSV file instead of "
+           "generated points",
            typed=False),
     Option("--theme", "theme", "a theme name (see themes/) or a theme file (default %(default)s)",
            typed=False),
@@ -126,10 +130,13 @@ def add_options(parser: argparse.ArgumentParser, defaults: bool = True, skip=())
         if option.field in skip:
             continue
         value = getattr(DEFAULTS, option.field)
+        if option.switch:
+            parser.add_argument(option.flag, dest=option.field, action="store_true",
+                                default=value if defaults else argparse.SUPPRESS, help=option.help)
+            continue
         # A suppressed default has no %(default)s to show: write the value in.
         help = option.help.replace("%(default)s", as_text(option.field, value))
-        alone = {} if option.alone is None else {"nargs": "?", "const": typed(option.field)(option.alone)}
-        parser.add_argument(option.flag, dest=option.field, **alone,
+        parser.add_argument(option.flag, dest=option.field,
                             type=typed(option.field) if option.typed else str,
                             metavar="FILE.csv" if option.field == "data" else None,
                             default=value if defaults else argparse.SUPPRESS, help=help)
@@ -161,6 +168,9 @@ def settings_argv(settings: Settings, **start) -> list[str]:
         value = start.get(option.field)
         value = getattr(settings, option.field) if value is None else value
         if value is None or (value == getattr(DEFAULTS, option.field) and option.field not in start):
+            continue
+        if option.switch:
+            words += [option.flag] if value else []
             continue
         words += [option.flag, repr(value) if isinstance(value, float) else as_text(option.field, value)]
     return words

@@ -12,9 +12,11 @@ from lrtui.commands.main import main
 
 
 def run_json(capsys, *args):
+    """(rows, summary) of `lrtui run --format jsonl`, its event records left out."""
     assert main(["run", "--format", "jsonl", *args]) == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    return lines[:-1], lines[-1]["summary"]
+    rows = [line for line in lines if "event" not in line and "summary" not in line]
+    return rows, lines[-1]["summary"]
 
 
 def test_mlp_rows_carry_grad_norm_and_the_sharpness_where_measured(capsys):
@@ -65,7 +67,7 @@ def test_compare_lanes_with_an_mlp(capsys):
     assert main(["compare", "--model", "mlp", "--dataset", "sine", "--n", "64", "--lr", "0.05",
                  "0.1", "--steps", "200", "--log-every", "100", "--format", "jsonl"]) == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    rows = [line for line in lines if "summary" not in line]
+    rows = [line for line in lines if "summary" not in line and "event" not in line]
     summaries = [line["summary"] for line in lines if "summary" in line]
     assert {r["run"] for r in rows} == {1, 2}
     assert all(set(r) == {"run", "optimizer", "step", "loss", "lr", "grad_norm"} for r in rows)
