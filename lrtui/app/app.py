@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from textual import on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -28,12 +29,30 @@ from lrtui.app.widgets.fit_plot import FitPlot
 from lrtui.app.widgets.hyperparams import HyperParams
 from lrtui.app.widgets.loss_plot import LossPlot
 from lrtui.app.widgets.lr_plot import LrPlot
+from lrtui.app.widgets.model_fit_plot import ModelFitPlot
+from lrtui.app.widgets.sharpness_plot import SharpnessPlot
 from lrtui.app.widgets.status_line import StatusLine
 from lrtui.app.widgets.step_log import StepLog
 from lrtui.app.widgets.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmall
-from lrtui.engine.run import Snapshot, State
-from lrtui.settings.fields import Settings
+from lrtui.engine.run import Snapshot, State, fmt
+from lrtui.settings.fields import SettingError, Settings, check
+from lrtui.settings.model_fields import DATASETS, MODEL_INPUTS, inputs_of_dataset
+from lrtui.settings.presets import PRESETS, preset_values
 from lrtui.workers.run_worker import Controller, reopen_run
+
+MODEL_WORDS = {
+    "line": "the lesson: y = w·x + b",
+    "poly": "a polynomial in x (feature scaling matters)",
+    "logistic": "two inputs, two classes: the logistic loss",
+    "mlp": "a small network: its sharpness moves",
+}
+
+
+def fit_title(snap: Snapshot) -> str:
+    """The fit pane's title for a model other than the line: what it is, and its loss."""
+    model = snap.model
+    kind = "p = 0.5 boundary" if model.classifies else "curve"
+    return f"{model.describe()}; {kind}; loss {fmt(snap.loss)}"
 
 
 @dataclass
@@ -104,8 +123,10 @@ class LrApp(App):
             with Vertical(id="right"):
                 with Horizontal(id="plots"):
                     yield FitPlot(id="fit")
+                    yield ModelFitPlot(id="model-fit")
                     yield LossPlot(id="loss")
                     yield LrPlot(id="lr-curve")
+                    yield SharpnessPlot(id="sharpness")
                 yield StepLog(id="steplog")
         yield StatusLine(id="status")
         yield Footer()
@@ -140,14 +161,26 @@ class LrApp(App):
         self.settings = snap.settings
         if not self.query(HyperParams):
             return  # a frame that arrives while the app shuts down: the panes are gone
-        self.query_one(HyperParams).show(snap.settings, snap.theory, snap.predicted_steps)
+        self.query_one(HyperParams).show(snap.settings, snap.theory, snap.predicted_steps,
+                                         snap.lr_max_now, snap.scaling)
         self.query_one(StatusLine).show(snap)
+        line = snap.model is None or snap.model.name == "line"
+        self._show_model_panes(line)
         if snap.x is not None:
             s = snap.settings
-            true_line = None if s.data else (s.true_w, s.true_b)
-            self.query_one(FitPlot).set_data(snap.x, snap.y, true_line, (s.init_w, s.init_b))
+            if line and np.ndim(snap.x) == 1:
+                true_line = None if s.data or s.dataset != "line" else (s.true_w, s.true_b)
+                self.query_one(FitPlot).set_data(snap.x, snap.y, true_line, (s.init_w, s.init_b))
+            else:
+                self.query_one(ModelFitPlot).set_data(snap.x, snap.y)
         if snap.state != State.LOADING and snap.state != State.ERROR:
-            self.query_one(FitPlot).set_fit(snap.w, snap.b)
+            if line:
+                self.query_one(FitPlot).set_fit(snap.w, snap.b)
+            else:
+                self.query_one(ModelFitPlot).set_view(snap.fit, fit_title(snap))
+                exact = snap.theory.lambda_max if snap.theory else None
+                self.query_one(SharpnessPlot).set_curve(snap.curve, snap.step, exact,
+                                                        float(snap.budget_end))
             self.query_one(LossPlot).set_curve(snap.curve, snap.step, snap.budget_end,
                                                snap.theory.ols_loss if snap.theory else None,
                                                snap.loss, snap.mini_batch, snap.non_finite_at)
@@ -169,6 +202,14 @@ class LrApp(App):
             show(snap)
         # Let the worker send the next frame once this one is on screen.
         self.call_after_refresh(self.controller.frame_shown)
+
+    def _show_model_panes(self, line: bool) -> None:
+        """The line's fit pane for the lesson; for other models their own, and the sharpness."""
+        fit, model_fit = self.query_one(FitPlot), self.query_one(ModelFitPlot)
+        if fit.display != line:
+            fit.display = line
+            model_fit.display = not line
+            self.query_one(SharpnessPlot).set_class(not line, "-shown")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
@@ -285,6 +326,42 @@ class LrApp(App):
             if binding.action not in ("quit",) and binding.description:
                 yield SystemCommand(f"lrtui: {binding.description}", f"key {binding.key_display or binding.key}",
                                     lambda action=binding.action: self.run_action(action))
+        for name, what in MODEL_WORDS.items():
+            yield SystemCommand(f"lrtui: model {name}", what, lambda name=name: self.use_model(name))
+        for name in DATASETS:
+            yield SystemCommand(f"lrtui: data set {name}", "generated, seeded points",
+                                lambda name=name: self.use_dataset(name))
+        yield SystemCommand("lrtui: standardize the inputs (on/off)",
+                            "feature scaling: see κ and lr_max change",
+                            lambda: self.apply_settings(self.settings.with_(
+                                standardize=not self.settings.standardize)))
+        for name in PRESETS:
+            yield SystemCommand(f"lrtui: preset {name}", "an mlp whose sharpness rises to 2/lr",
+                                lambda name=name: self.apply_settings(
+                                    self.settings.with_(**preset_values(name))))
+
+    def apply_settings(self, settings: Settings) -> None:
+        """New settings for the run, refused in one line (nothing changes) if they clash."""
+        try:
+            check(settings)
+        except SettingError as error:
+            self.notify(str(error), markup=False, severity="error", timeout=6)
+            return
+        self.controller.send("apply", settings)
+
+    def use_model(self, name: str) -> None:
+        """Switch the model; a data set it cannot take gives way to one it can."""
+        settings = self.settings.with_(model=name)
+        if not settings.data and MODEL_INPUTS[name] not in (0, inputs_of_dataset(settings.dataset)):
+            settings = settings.with_(dataset="moons" if MODEL_INPUTS[name] == 2 else "line")
+        self.apply_settings(settings)
+
+    def use_dataset(self, name: str) -> None:
+        """Switch the data set; a model that cannot take it gives way to the mlp."""
+        settings = self.settings.with_(dataset=name, data=None)
+        if MODEL_INPUTS[settings.model] not in (0, inputs_of_dataset(name)):
+            settings = settings.with_(model="mlp")
+        self.apply_settings(settings)
 
     # -- themes ----------------------------------------------------------------------
     def _register_themes(self, wanted: str) -> None:

@@ -7,7 +7,6 @@ from typing import TextIO
 
 from lrtui.commands.output import Printer, in_step_order
 from lrtui.engine.method import describe_optimizer, describe_schedule
-from lrtui.engine.quadratic import scaling_of
 from lrtui.engine.run import Event, Run, State, fmt, make_dataset
 from lrtui.engine.stability import predicted_steps
 from lrtui.engine.startup import quiet_stderr
@@ -25,7 +24,7 @@ def columns_of(run: Run) -> tuple[str, ...]:
         columns = MODEL_COLUMNS
     else:
         columns = MINI_BATCH_COLUMNS if run.mini_batch else COLUMNS
-    return columns + (("sharpness",) if run.settings.sharpness_every else ())
+    return columns + (("sharpness",) if run.sharpness_every else ())
 
 
 def summarize(run: Run, diverged_at: int | None) -> dict:
@@ -80,8 +79,8 @@ def run_headless(settings: Settings, format: str = "table", out: TextIO | None =
         run = load_run(settings, dataset)
         printer = Printer(out, format, columns_of(run), err=err)
         printer.header()
-        scaling = scaling_of(settings)
-        if scaling is not None and settings.model == "poly":
+        scaling = run.scaling
+        if scaling is not None:
             raw, scaled = scaling
             printer.event(Event(0, f"feature scaling: κ {fmt(raw.condition_number)} -> "
                                 f"{fmt(scaled.condition_number)} standardized, lr_max "

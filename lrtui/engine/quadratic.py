@@ -56,11 +56,11 @@ def feature_scaling(x: np.ndarray, degree: int) -> tuple[Curvature, Curvature]:
 
 
 def scaling_of(settings) -> tuple[Curvature, Curvature] | None:
-    """For the line and poly: the curvature on the inputs as they come and z-scored, whatever
+    """For poly: the curvature on the inputs as they come and z-scored, whatever
     --standardize says (both numbers are the lesson). None for the other models."""
     from lrtui.engine.datasets import make_dataset
 
-    if settings.model not in ("line", "poly"):
+    if settings.model != "poly":
         return None
     raw = make_dataset(settings.with_(standardize=False))
-    return feature_scaling(raw.x, settings.degree if settings.model == "poly" else 1)
+    return feature_scaling(raw.x, settings.degree)

@@ -15,15 +15,17 @@ import numpy as np
 from lrtui.engine.data import Dataset
 from lrtui.engine.datasets import make_dataset  # noqa: F401  (where callers find it)
 from lrtui.engine.device import DeviceChoice
+from lrtui.engine.fit_view import FitView, fit_view
 from lrtui.engine.history import CurveView, LogRow, LossHistory, log_rows, row_at
 from lrtui.engine.landscape import loss_at, moments_of
 from lrtui.engine.method import describe
 from lrtui.engine.models import Model, model_of
+from lrtui.engine.quadratic import Curvature, scaling_of
 from lrtui.engine.recording import Recording
 from lrtui.engine.records import StepBatch
 from lrtui.engine.stability import diverging_reason, predicted_steps, singular_note, warning_text
 from lrtui.engine.theory import Theory, theory_for
-from lrtui.settings.fields import DATA_FIELDS, METHOD_FIELDS, Settings
+from lrtui.settings.fields import DATA_FIELDS, METHOD_FIELDS, Settings, check
 from lrtui.settings.model_fields import MODEL_FIELDS
 
 # A loss this many times its value at the start of the run counts as diverged:
@@ -82,6 +84,9 @@ class Snapshot:
     theta: np.ndarray | None = None  # every parameter, flat, in the model's order (a copy)
     sharpness: float | None = None  # the last one measured, if any
     lr_max_now: float | None = None  # 2/λmax: exact for the line and poly, else 2/sharpness
+    fit: FitView | None = None  # what the fit pane draws for models other than the line
+    # The line and poly: the curvature on the raw and on the z-scored inputs (feature scaling).
+    scaling: tuple[Curvature, Curvature] | None = None
 
 
 def fmt(value: float) -> str:
@@ -107,13 +112,17 @@ def usable_learning_rate(value: float) -> bool:
 
 
 class Run:
-    def __init__(self, settings: Settings, device: DeviceChoice, dataset: Dataset | None = None):
+    def __init__(self, settings: Settings, device: DeviceChoice, dataset: Dataset | None = None,
+                 sharpness_default: int = 0):
+        """`sharpness_default`: how often to measure the sharpness when the settings leave it
+        to the command (None): the app measures, headless commands do not."""
         if not usable_learning_rate(settings.learning_rate):
             raise ValueError(f"learning rate {fmt(settings.learning_rate)}: "
                              "it must be a finite number above 0")
         self.settings = settings
         self.device = device
         self.dataset = dataset or make_dataset(settings)
+        self.sharpness_default = sharpness_default
         self._build_model()
         self.history = LossHistory()
         self.recording = Recording(line=self.model.name == "line")  # every step, for run files
@@ -142,12 +151,14 @@ class Run:
         line = self.model.name == "line"
         self._moments = moments_of(self.dataset.x, self.dataset.y) if line else None
         self.sharpness: float | None = None  # the last measured
+        self.scaling = scaling_of(s)
         # TensorFlow is imported here, never at module import: callers mute it first.
         from lrtui.engine.trainer import Trainer
 
         self.trainer = Trainer(self.dataset, self.device.name, s.learning_rate, s.init_w, s.init_b,
                                method=s, model=self.model, initial=self.initial_theta())
         self.trainer.set_stopping(not s.no_stop)
+        self.trainer.set_sharpness_every(self.sharpness_every)
 
     def initial_theta(self) -> np.ndarray:
         """Where the run starts: the line at (init w, init b), poly and logistic at zero,
@@ -155,6 +166,14 @@ class Run:
         return self.model.initial(self.settings.init_seed)
 
     # -- reading -------------------------------------------------------------
+    @property
+    def sharpness_every(self) -> int:
+        """Steps between measurements: the settings', or the command's default for models
+        whose curvature moves (for the line and poly the theory is exact already)."""
+        if self.settings.sharpness_every is not None:
+            return self.settings.sharpness_every
+        return 0 if self.theory is not None else self.sharpness_default
+
     @property
     def lr_max_now(self) -> float | None:
         """2/λmax where the weights stand: exact when the Hessian is constant (line, poly),
@@ -369,8 +388,16 @@ class Run:
             self.say(f"{why}: {self.model.describe()} at zero")
 
     def apply(self, settings: Settings) -> None:
-        """Take new settings; data or initial weights changing means a fresh start."""
+        """Take new settings; data or initial weights changing means a fresh start.
+
+        Settings that do not go together (a one-input model on two-input data) raise
+        ValueError with a one-line message before anything changes."""
         old = self.settings
+        check(settings)
+        fresh = {f for f in DATA_FIELDS + MODEL_FIELDS if getattr(settings, f) != getattr(old, f)}
+        data = make_dataset(settings) if fresh & set(DATA_FIELDS) else self.dataset
+        if fresh:  # the model is made now too, so that a bad pair changes nothing
+            model_of(settings, data.inputs)
         self.settings = settings
         if settings.learning_rate != old.learning_rate:
             self.settings = old.with_(learning_rate=old.learning_rate)
@@ -388,13 +415,13 @@ class Run:
             self.say(f"budget set to {settings.steps} steps")
         elif self.state == State.READY:
             self.budget_end = settings.steps
-        if (settings.sharpness_every or 0) != (old.sharpness_every or 0):
-            self.trainer.set_sharpness_every(settings.sharpness_every or 0)
+        if settings.sharpness_every != old.sharpness_every:
+            self.trainer.set_sharpness_every(self.sharpness_every)
         changed = {f for f in DATA_FIELDS + MODEL_FIELDS if getattr(settings, f) != getattr(old, f)}
         if changed & set(MODEL_FIELDS) or "dataset" in changed or "data" in changed:
-            self.change_model(make_dataset(settings) if changed & set(DATA_FIELDS) else self.dataset)
+            self.change_model(data)
         elif changed:
-            self.set_data(make_dataset(settings))
+            self.set_data(data)
         elif any(getattr(settings, f) != getattr(old, f) for f in METHOD_FIELDS):
             self.change_method()
         elif (settings.init_w, settings.init_b) != (old.init_w, old.init_b):
@@ -424,6 +451,7 @@ class Run:
     def set_data(self, dataset: Dataset) -> None:
         self.dataset = dataset
         self.theory = theory_for(self.model, dataset.x, dataset.y)
+        self.scaling = scaling_of(self.settings)
         self._moments = moments_of(dataset.x, dataset.y) if self.model.name == "line" else None
         self.trainer.set_data(dataset)
         self.trainer.configure(self.settings)  # the mini-batch shuffle follows the data's seed
@@ -477,6 +505,9 @@ class Run:
             non_finite_at=self.non_finite_at, predicted_steps=self._predicted(),
             model=self.model, theta=self.trainer.theta_now(),
             sharpness=self.sharpness, lr_max_now=self.lr_max_now,
+            fit=None if self.model.name == "line" else
+            fit_view(self.trainer.predict, self.dataset.x),
+            scaling=self.scaling,
         )
 
     def _predicted(self) -> float | None:

@@ -76,7 +76,8 @@ def start_device(device: str) -> DeviceChoice:
     return choose_device(import_tensorflow(), device)
 
 
-def load_run(settings: Settings, dataset: Dataset, compile_ahead: bool = False) -> Run:
+def load_run(settings: Settings, dataset: Dataset, compile_ahead: bool = False,
+             sharpness_default: int = 0) -> Run:
     """A single run, built and warmed up: its first chunk is compiled.
 
     The app compiles the larger chunks ahead, in the background, so that no key
@@ -85,7 +86,7 @@ def load_run(settings: Settings, dataset: Dataset, compile_ahead: bool = False) 
     """
     from lrtui.engine.run import Run
 
-    run = Run(settings, start_device(settings.device), dataset)
+    run = Run(settings, start_device(settings.device), dataset, sharpness_default)
     run.trainer.warm_up(ahead=compile_ahead)
     return run
 

@@ -107,6 +107,7 @@ class Trainer:
         self._measuring = False  # whether the compiled chunks measure the sharpness
         self._cold = None  # the compiled cold start of the sharpness
         self.configure(method or Settings())
+        self.set_sharpness_every((method or Settings()).sharpness_every or 0)
 
     def configure(self, method: Settings) -> None:
         """Take the optimizer, schedule and batch size of `method`; state starts over."""
@@ -122,7 +123,6 @@ class Trainer:
                     self._optimizer_start = [v.numpy() for v in self.optimizer.variables]
             self._discard_chunks()
         self._reset_method_state()
-        self.set_sharpness_every(method.sharpness_every or 0)
 
     def set_sharpness_every(self, every: int) -> None:
         """Measure the sharpness every `every` steps (0: never). Switching it on or off
@@ -201,6 +201,11 @@ class Trainer:
     def current_loss(self) -> float:
         with tf.device(self.device):
             return float(self.model.loss(self._named(), self.x, self.y).numpy())
+
+    def predict(self, points: np.ndarray) -> np.ndarray:
+        """The model's output (a logit when it classifies) at `points`, where the weights stand."""
+        with tf.device(self.device):
+            return self.model.output(self._named(), tf.constant(points, tf.float32)).numpy()
 
     def measure_sharpness(self, iterations: int = sharpness.COLD_ITERATIONS) -> float:
         """The sharpness where the weights stand now, from a fresh vector (outside a chunk)."""

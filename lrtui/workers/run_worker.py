@@ -19,6 +19,8 @@ from lrtui.engine.theory import theory_of
 from lrtui.settings.fields import LR_RANGE, LR_RANGE_TEXT, Settings
 from lrtui.workers.pacing import PacedWorker
 
+# The app measures the sharpness of models whose curvature moves this often, unless told.
+SHARPNESS_EVERY = 10
 # A frame carries at most this many log rows: the pane shows the newest few
 # dozen, and at max speed a frame can span thousands of logged steps.
 ROWS_PER_FRAME = 100
@@ -169,7 +171,7 @@ class Controller(PacedWorker):
 
 def _load_run_ahead(settings: Settings, dataset: Dataset) -> Run:
     """The app's run: its larger chunks compile in the background, so no key waits for XLA."""
-    return load_run(settings, dataset, compile_ahead=True)
+    return load_run(settings, dataset, compile_ahead=True, sharpness_default=SHARPNESS_EVERY)
 
 
 def reopen_run(saved) -> Callable[[Settings, Dataset], Run]:
@@ -185,7 +187,8 @@ def _waiting_snapshot(settings: Settings, dataset: Dataset | None,
     return Snapshot(
         state=state, step=0, budget_end=settings.steps, w=settings.init_w, b=settings.init_b,
         loss=float("nan"), learning_rate=settings.learning_rate, settings=settings,
-        theory=theory_of(dataset.x, dataset.y) if dataset else None, device="-",
+        theory=theory_of(dataset.x, dataset.y) if dataset and settings.model == "line" else None,
+        device="-",
         steps_per_second=0.0, curve=None,
         x=dataset.x if dataset else None, y=dataset.y if dataset else None,
         data_version=0, data_source=dataset.source if dataset else "", message=message)

@@ -114,7 +114,7 @@ class CompareScreen(Screen):
             true_line = None if s.data else (s.true_w, s.true_b)
             self.query_one(CompareFitPlot).set_data(snap.x, snap.y, true_line, (s.init_w, s.init_b))
         landscape = self.query_one(LandscapePlot)
-        landscape.set_surface(snap.theory, snap.moments, (s.init_w, s.init_b))
+        landscape.set_surface(snap.theory, snap.moments, (s.init_w, s.init_b), s.model)
         self.query_one(CompareLossPlot).set_lanes(snap.lanes, snap.theory.ols_loss if snap.theory else None)
         self.query_one(CompareFitPlot).set_lanes(snap.lanes)
         landscape.set_paths(self._paths(snap))

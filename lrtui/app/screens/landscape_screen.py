@@ -49,10 +49,11 @@ class LandscapeScreen(Screen):
     def show_snapshot(self, snap: Snapshot) -> None:
         plot = self.query_one(LandscapePlot)
         s = snap.settings
-        moments = moments_from_theory(snap.theory) if snap.theory else None
-        plot.set_surface(snap.theory, moments, (s.init_w, s.init_b))
+        model = snap.model.name if snap.model is not None else "line"
+        moments = moments_from_theory(snap.theory) if snap.theory and model == "line" else None
+        plot.set_surface(snap.theory, moments, (s.init_w, s.init_b), model)
         self.query_one(StatusLine).show(snap)
-        if snap.state in (State.LOADING, State.ERROR) or snap.curve is None:
+        if snap.state in (State.LOADING, State.ERROR) or snap.curve is None or model != "line":
             return
         curve = snap.curve
         # The history holds the weights each bucket's last step started from: add where the run is now.

@@ -95,7 +95,8 @@ class HyperParams(VerticalScroll):
             yield Static("", id="bounds")
 
     def show(self, settings: Settings, theory: Theory | None,
-             predicted: float | None = None) -> None:
+             predicted: float | None = None, live_lr_max: float | None = None,
+             scaling=None) -> None:
         """Show the run's values, except in the field the user is typing in."""
         for field, _ in self.FIELDS:
             new, old = getattr(settings, field), getattr(self._settings, field)
@@ -103,10 +104,19 @@ class HyperParams(VerticalScroll):
             if new != old and not field_input.has_focus:
                 field_input.value = _text(field, new)
         self._settings = settings
-        if theory is None:
+        if theory is None and settings.model not in ("line", "poly"):
+            # No theory in advance: the lr_max where the weights stand, from the sharpness.
+            text = ("lr_max now …" if live_lr_max is None else
+                    f"lr_max now {fmt(live_lr_max)}") + "\n  = 2/sharpness (live)"
+        elif theory is None:
             text = "lr_max …\nlr_opt …"
         else:
             text = bounds_text(settings, theory, predicted)
+        if scaling is not None:  # poly: what z-scoring x does to the curvature
+            raw, scaled = scaling
+            text += (f"\nκ [b]{fmt(raw.condition_number)}[/] on raw x, "
+                     f"[b]{fmt(scaled.condition_number)}[/] standardized"
+                     f"\nlr_max [b]{fmt(raw.lr_max)}[/] raw, [b]{fmt(scaled.lr_max)}[/] standardized")
         if text != self._bounds_text:  # most frames change nothing here
             self._bounds_text = text
             self.query_one("#bounds", Static).update(text)

@@ -71,14 +71,17 @@ class LandscapePlot(PlotPane):
         self._theory: Theory | None = None
         self._moments: Moments | None = None
         self._start: tuple[float, float] = (0.0, 0.0)
+        self._model = "line"
         self._paths: tuple[Path, ...] = ()
         self.box: tuple[float, float, float, float] | None = None  # what the last frame showed
         self.exits: dict[str, tuple[float, float]] = {}  # label -> where that path left the frame
         self.note = ""  # what to look for, from the screen (the zig-zag above 1/λmax)
 
     def set_surface(self, theory: Theory | None, moments: Moments | None,
-                    start: tuple[float, float]) -> None:
+                    start: tuple[float, float], model: str = "line") -> None:
+        """`model`: the surface over (w, b) is the line's; another model has none here."""
         self._theory, self._moments, self._start = theory, moments, start
+        self._model = model
         self.redraw()
 
     def set_paths(self, paths) -> None:
@@ -88,6 +91,10 @@ class LandscapePlot(PlotPane):
     def draw(self) -> None:
         plt = self.plt
         theory, moments = self._theory, self._moments
+        if self._model != "line":
+            plt.title(self.fitted_title(f"no (w, b) surface for {self._model}",
+                                        "its slice along the top Hessian eigenvectors is not built"))
+            return
         if theory is None or moments is None:
             plt.title("waiting for data")
             return

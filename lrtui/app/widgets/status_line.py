@@ -45,12 +45,30 @@ class StatusLine(Static):
         if snap.settings.schedule != "constant" and curve is not None and curve.lr is not None \
                 and len(curve.lr):
             lr += f" (used {fmt(float(curve.lr[-1]))})"
+        model = snap.model
         if snap.theory is not None:
             ratio = snap.learning_rate / snap.theory.lr_max
             style = "$error" if ratio >= 1 else "$warning" if ratio > 0.5 else ""
             lr += f" = [{style or 'b'}]{ratio:.2f}×[/] lr_max"
+            if model is not None and model.name != "line":
+                lr += f" {fmt(snap.theory.lr_max)} (exact)"
             mark = marker(snap.settings, snap.theory)
             if mark.regime != "converges":
                 lr += f" [{'$error' if mark.regime == 'diverges' else '$warning'}]{mark.words}[/]"
+        elif model is not None:
+            lr += " " + live_bound(snap)
         parts.append(lr)
+        if snap.scaling is not None:
+            raw, scaled = snap.scaling
+            parts.append(f"κ {fmt(raw.condition_number)} raw, {fmt(scaled.condition_number)} "
+                         "standardized")
         self.update("  ".join(parts))
+
+
+def live_bound(snap: Snapshot) -> str:
+    """lr_max where the weights stand, from the measured sharpness (a live estimate)."""
+    if snap.lr_max_now is None:
+        return "lr_max now = 2/sharpness: not measured yet"
+    ratio = snap.learning_rate / snap.lr_max_now
+    style = "$error" if ratio >= 1.05 else "$warning" if ratio > 0.5 else "b"
+    return f"lr_max now = 2/sharpness = {fmt(snap.lr_max_now)} ([{style}]{ratio:.2f}×[/] live)"

@@ -1,5 +1,8 @@
 """The step log: the lesson's printout (step, loss, w, b, dw, db, lr) and the run's events.
 
+For a model other than the line the columns are step, loss, lr, |grad| (the
+gradient's length) and the sharpness, blank on the steps it was not measured.
+
 Every column has a fixed width and a number is shortened to fit it (2.775e+12,
 -2.79e+05), so columns never shift when values grow. A narrow pane shows
 fewer columns, always keeping step, loss and lr; a mini-batch run adds the
@@ -31,9 +34,13 @@ COLUMNS = (
     ("dw", 10, lambda r: r.dw),
     ("db", 10, lambda r: r.db),
     ("lr", 9, lambda r: r.lr),
+    ("|grad|", 10, lambda r: r.grad_norm),
+    ("sharpness", 10, lambda r: r.sharpness),
 )
+LINE_ONLY = ("w", "b", "dw", "db")
+MODEL_ONLY = ("|grad|", "sharpness")
 # Which columns stay when the pane is narrow: the first ones here.
-PRIORITY = ("step", "loss", "lr", "w", "b", "batch", "dw", "db")
+PRIORITY = ("step", "loss", "lr", "w", "b", "sharpness", "|grad|", "batch", "dw", "db")
 STYLES = {"info": "italic", "epoch": "italic", "warning": "bold yellow", "error": "bold red"}
 # Events are written at once, except these, which wait for the next batch of rows
 # (a fast Keras training ends an epoch every second or so).
@@ -49,6 +56,8 @@ MAX_BATCH = 100
 
 def fit_number(value, width: int) -> str:
     """The number in at most `width` characters: fewer digits before it ever gets wider."""
+    if value is None:  # not measured at this step (the sharpness)
+        return ""
     if isinstance(value, int):
         text = str(value)
         return text if len(text) <= width else f"{value:.{max(1, width - 6)}g}"
@@ -60,9 +69,10 @@ def fit_number(value, width: int) -> str:
     return text[:width]
 
 
-def columns_for(width: int, batch: bool) -> tuple:
+def columns_for(width: int, batch: bool, line: bool = True) -> tuple:
     """The columns that fit in `width` cells, by priority, in their usual order."""
-    wanted = [c for c in COLUMNS if batch or c[0] != "batch"]
+    unwanted = MODEL_ONLY if line else LINE_ONLY
+    wanted = [c for c in COLUMNS if (batch or c[0] != "batch") and c[0] not in unwanted]
     chosen: set[str] = set()
     used = 0
     for name in PRIORITY:
@@ -92,6 +102,7 @@ class StepLog(RichLog):
         self._skipped = 0
         self._flush_timer: Timer | None = None
         self._batch = False  # a mini-batch run: rows carry their batch's loss
+        self._line_model = True  # the lesson's model: rows carry w, b, dw, db
         self._columns: tuple = ()
 
     def on_resize(self) -> None:
@@ -103,12 +114,13 @@ class StepLog(RichLog):
         width = self.scrollable_content_region.width - (0 if self.show_vertical_scrollbar else 1)
         if width <= 0:
             return
-        columns = columns_for(width, self._batch)
+        columns = columns_for(width, self._batch, self._line_model)
         if columns == self._columns and width == self._width:
             return
         self._columns, self._width = columns, width
         shown = {c[0] for c in columns}
-        hidden = [c[0] for c in COLUMNS if c[0] not in shown and (self._batch or c[0] != "batch")]
+        wanted = columns_for(10**6, self._batch, self._line_model)
+        hidden = [c[0] for c in wanted if c[0] not in shown]
         self.border_subtitle = f"{' '.join(hidden)}: on a wider terminal" if hidden else ""
         self.clear()
         self.write(Text(self._header(), style="bold"))
@@ -123,6 +135,10 @@ class StepLog(RichLog):
         if not self._batch and any(getattr(row, "batch_loss", None) is not None for row in rows):
             self._batch = True
             self._columns = ()  # a new column: lay out again below
+        line = all(getattr(row, "w", 0.0) is not None for row in rows)
+        if rows and line != self._line_model:
+            self._line_model = line
+            self._columns = ()  # another model: its own columns
         # Rows and events interleave by step; at the same step the row comes first.
         items = [(r.step, 0, r) for r in rows] + [(e.step, 1, e) for e in events]
         for _, _, item in sorted(items, key=lambda t: (t[0], t[1])):
