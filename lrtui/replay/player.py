@@ -66,6 +66,8 @@ class Scene:
     loss: float
     text: str  # the screen as plain text
     svg: Path | None = None
+    settings: Settings | None = None  # the run's settings then (the model, the data, ...)
+    sharpness: float | None = None  # the last sharpness the run measured, if any
 
 
 @dataclass
@@ -250,7 +252,8 @@ class _Player:
         self.replay.scenes.append(Scene(
             command.line, command.name, self._state(),
             snap.step if snap else 0, snap.learning_rate if snap else float("nan"),
-            snap.loss if snap else float("nan"), screen_text(self.app), path))
+            snap.loss if snap else float("nan"), screen_text(self.app), path,
+            snap.settings if snap else None, snap.sharpness if snap else None))
 
 
 async def replay_tape(tape: Tape, *, size: tuple[int, int] | None = None,

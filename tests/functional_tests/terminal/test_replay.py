@@ -123,3 +123,37 @@ def test_demo_tape_uses_what_a_vhs_demo_needs():
     # The launch happens while hidden, so the GIF opens on the app, not on a shell prompt.
     hide, show = [i for i, c in enumerate(tape.commands) if c.name in ("Hide", "Show")]
     assert hide < find_launch(tape).index <= show
+
+
+EDGE = Path(__file__).resolve().parents[3] / "demos" / "edge-of-stability.tape"
+
+
+async def test_edge_of_stability_tape_tells_its_story(tmp_path):
+    """Feature scaling on a cubic, then the preset whose sharpness rises to 2/lr."""
+    replay = await replay_tape(load_tape(EDGE), svg_dir=tmp_path, sleep_cap=0.2)
+    assert replay.settings.model == "poly" and replay.settings.learning_rate == 0.1
+    waits = [s for s in replay.scenes if s.command == "Wait"]
+    assert [s.state for s in waits] == ["ready", "diverged", "ready", "finished", "ready", "finished"]
+    _, raw, _, scaled, _, edge = waits
+    # 1. On x in [0, 3], lr 0.1 is far above the cubic's lr_max (about 0.006): it blows up.
+    assert not raw.settings.standardize and raw.step < 300
+    assert "3.535e+04" in raw.text  # κ on the raw x, said on screen
+    # 2. Standardized (from the palette), the same lr converges; both κ are on screen.
+    assert scaled.settings.standardize and scaled.settings.learning_rate == 0.1
+    assert scaled.step == 300 and scaled.loss < 0.0095
+    assert "3.535e+04" in scaled.text and "46.4" in scaled.text and "standardized" in scaled.text
+    # 3. The preset: the sharpness has climbed to 2/lr and sits there at the end.
+    assert edge.settings.model == "mlp" and edge.settings.preset == "edge-of-stability"
+    assert edge.step == 6000 and edge.sharpness is not None
+    assert 0.95 < edge.sharpness * edge.learning_rate / 2 < 1.08
+    assert "2/sharpness" in edge.text and "Sharpness" in edge.text
+    for name in ("1-raw-x-diverges.svg", "2-standardized-converges.svg", "3-edge-of-stability.svg"):
+        assert (tmp_path / "frames" / name).is_file()
+
+
+def test_edge_of_stability_tape_uses_what_a_vhs_demo_needs():
+    tape = load_tape(EDGE)
+    assert {"Output", "Require", "Set", "Env", "Hide", "Show", "Type", "Enter", "Space", "Sleep",
+            "Wait", "Screenshot", "Ctrl"} <= {c.name for c in tape}
+    hide, show = [i for i, c in enumerate(tape.commands) if c.name in ("Hide", "Show")]
+    assert hide < find_launch(tape).index <= show
