@@ -1,0 +1,81 @@
+"""The app with models beyond the line: their panes, the live lr_max, switching, bad pairs.
+
+Real TensorFlow and real Textual through the Pilot; waits poll the app's
+state with a bound (tests/support.py).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from support import ready_app, start, wait_for
+
+from lrtui.app.widgets.fit_plot import FitPlot
+from lrtui.app.widgets.model_fit_plot import ModelFitPlot
+from lrtui.app.widgets.sharpness_plot import SharpnessPlot
+from lrtui.app.widgets.status_line import StatusLine
+from lrtui.app.widgets.step_log import StepLog
+from lrtui.engine.run import State
+from lrtui.settings.fields import Settings
+from lrtui.settings.presets import preset_values
+
+
+def status_text(app) -> str:
+    return str(app.query_one(StatusLine).render())
+
+
+async def test_an_mlp_shows_its_curve_the_sharpness_and_lr_max_now():
+    settings = Settings(**preset_values("edge-of-stability")).with_(steps=300, speed="max")
+    async with ready_app(settings) as (app, pilot):
+        assert not app.query_one(FitPlot).display and app.query_one(ModelFitPlot).display
+        assert app.query_one(SharpnessPlot).has_class("-shown")
+        await start(app, pilot)
+        await wait_for(pilot, lambda: app.snapshot.state == State.FINISHED, 120, "300 steps")
+        await wait_for(pilot, lambda: "2/sharpness" in status_text(app), 10, "lr_max now")
+        snap = app.snapshot
+        assert snap.sharpness is not None and snap.lr_max_now == 2 / snap.sharpness
+        assert snap.fit.curve_x is not None and len(snap.fit.curve_y) == len(snap.fit.curve_x)
+        plot = app.query_one(ModelFitPlot)
+        assert plot._view is not None and "mlp 1-16-1 tanh" in plot._title
+        log = app.query_one(StepLog)
+        assert [name for name, _, _ in log._columns][:3] == ["step", "loss", "lr"]
+        assert {"|grad|", "sharpness"} <= {name for name, _, _ in log._columns}
+
+
+async def test_two_classes_get_a_decision_boundary():
+    settings = Settings(model="logistic", dataset="moons", learning_rate=1.0, steps=200,
+                        speed="max")
+    async with ready_app(settings) as (app, pilot):
+        await start(app, pilot)
+        await wait_for(pilot, lambda: app.snapshot.state == State.FINISHED, 120, "200 steps")
+        fit = app.snapshot.fit
+        assert fit.probability.shape == (len(fit.grid_x2), len(fit.grid_x1))
+        assert len(fit.boundary) > 10
+        # Every boundary point lies where the probability is one half: w1·x1 + w2·x2 + b = 0.
+        params = app.controller.run.parameters()
+        logit = params["w1"] * fit.boundary[:, 0] + params["w2"] * fit.boundary[:, 1] + params["b"]
+        assert np.abs(logit).max() < 0.2 * (abs(params["w1"]) + abs(params["w2"]))
+
+
+async def test_poly_says_both_condition_numbers():
+    settings = Settings(model="poly", x_max=3.0, learning_rate=0.001, steps=50)
+    async with ready_app(settings) as (app, pilot):
+        await wait_for(pilot, lambda: "46.4" in str(app.query_one("#bounds").render()), 20,
+                       "κ standardized in the pane")
+        bounds = str(app.query_one("#bounds").render())
+        assert "3.535e+04" in bounds and "0.195" in bounds  # κ raw, lr_max standardized
+
+
+async def test_switching_models_from_the_palette_commands_and_refusing_a_bad_pair():
+    async with ready_app(Settings(steps=20)) as (app, pilot):
+        app.use_model("logistic")  # the line's data has one input: moons is taken instead
+        await wait_for(pilot, lambda: app.snapshot.model.name == "logistic", 60, "logistic")
+        assert app.snapshot.settings.dataset == "moons" and app.snapshot.state == State.READY
+        app.use_dataset("sine")  # logistic cannot take it: the mlp can
+        await wait_for(pilot, lambda: app.snapshot.model.name == "mlp", 60, "mlp on sine")
+        assert app.snapshot.settings.dataset == "sine" and not app.snapshot.model.classifies
+        before = app.snapshot.settings
+        app.apply_settings(before.with_(model="poly", dataset="xor"))
+        await pilot.pause(0.5)
+        assert app.snapshot.settings == before and app.snapshot.model.name == "mlp"
+        assert any("model poly needs data with one input" in str(n.message)
+                   for n in app._notifications)
