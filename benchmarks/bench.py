@@ -46,9 +46,9 @@ def lesson_eager_steps_per_second(tf, x, y, steps: int) -> float:
 
 def lrtui_steps_per_second(n: int, seconds: float) -> float:
     """`lrtui run` at max speed: the Run the headless command drives, timed after warm-up."""
-    from lrtui.config import Settings
-    from lrtui.controller import load_run
     from lrtui.engine.run import make_dataset
+    from lrtui.engine.startup import load_run
+    from lrtui.settings.fields import Settings
 
     settings = Settings(n=n, steps=10**12, learning_rate=0.1)
     run = load_run(settings, make_dataset(settings))
@@ -62,9 +62,9 @@ def lrtui_steps_per_second(n: int, seconds: float) -> float:
 
 def bench_throughput(quick: bool) -> tuple[list[dict], float]:
     """Rows for N=100 and N=10,000, and lrtui's own steps/s at N=100 (the UI's baseline)."""
-    from lrtui.config import Settings
     from lrtui.engine.run import make_dataset
-    from lrtui.tfload import import_tensorflow, quiet_stderr
+    from lrtui.engine.startup import import_tensorflow, quiet_stderr
+    from lrtui.settings.fields import Settings
 
     rows, baseline = [], 0.0
     with quiet_stderr():
@@ -171,7 +171,7 @@ def bench_loss_redraw() -> list[dict]:
 import asyncio, time, numpy as np
 from lrtui.engine.history import LossHistory
 from lrtui.engine.records import StepBatch
-from lrtui.widgets.loss_plot import LossPlot
+from lrtui.app.widgets.loss_plot import LossPlot
 from textual.app import App
 
 def history(steps):
@@ -212,11 +212,13 @@ asyncio.run(main())
 
 def bench_startup() -> list[dict]:
     """Launch to first frame; launch to first step against TensorFlow's import time."""
-    probe = "import time,os; os.environ['TF_CPP_MIN_LOG_LEVEL']='3'; t=time.perf_counter(); import tensorflow; print(time.perf_counter()-t)"
-    tf_import = float(subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True).stdout.split()[-1])
+    probe = ("import time,os; os.environ['TF_CPP_MIN_LOG_LEVEL']='3'; t=time.perf_counter(); "
+             "import tensorflow; print(time.perf_counter()-t)")
+    tf_import = float(subprocess.run([sys.executable, "-c", probe], capture_output=True,
+                                     text=True).stdout.split()[-1])
     app = PtyApp(["--speed", "max"])
     first_frame = app.wait_for(r"Hyperparameters", 30)
-    ready = app.wait_for(r"ready", 60)
+    app.wait_for(r"ready", 60)
     pressed = app.press(" ")
     stats = app.wait_for(r"running|finished", 30, since=pressed)
     app.quit()
@@ -227,7 +229,8 @@ def bench_startup() -> list[dict]:
     if launch_to_step is not None:
         over = launch_to_step - tf_import
         rows.append(figure("start-up: first step after TF import", over, "≤ 1 s", over <= 1.0,
-                           f"launch to first step {launch_to_step:.2f} s, import tensorflow alone {tf_import:.2f} s", " s"))
+                           f"launch to first step {launch_to_step:.2f} s, "
+                           f"import tensorflow alone {tf_import:.2f} s", " s"))
     return rows
 
 

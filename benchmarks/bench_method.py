@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 
-from lrtui.tfload import import_tensorflow, quiet_stderr
+from lrtui.engine.startup import import_tensorflow, quiet_stderr
 
 CASES = [
     ("gd", {}),
@@ -31,9 +31,9 @@ CASES = [
 def main() -> None:
     with quiet_stderr():
         import_tensorflow()
-        from lrtui.config import Settings
         from lrtui.engine.run import make_dataset
         from lrtui.engine.trainer import Trainer
+        from lrtui.settings.fields import Settings
 
         for name, changes in CASES:
             settings = Settings(learning_rate=0.05, **changes)

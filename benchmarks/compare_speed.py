@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 
-from lrtui.tfload import import_tensorflow, quiet_stderr
+from lrtui.engine.startup import import_tensorflow, quiet_stderr
 
 SECONDS = 2.0
 CHUNK = 16384
@@ -26,11 +26,11 @@ def steps_per_second(advance) -> float:
 def main() -> None:
     with quiet_stderr():
         import_tensorflow()
-        from lrtui.config import Settings
         from lrtui.engine.compare import CompareRun
         from lrtui.engine.device import DeviceChoice
-        from lrtui.engine.update_rules import OPTIMIZERS
         from lrtui.engine.run import Run
+        from lrtui.engine.update_rules import OPTIMIZERS
+        from lrtui.settings.fields import Settings
 
         cpu = DeviceChoice("/CPU:0")
         lines = []

@@ -1,3 +1,3 @@
-from lrtui.cli import main
+from lrtui.commands.main import main
 
 raise SystemExit(main())

@@ -15,15 +15,15 @@ from contextlib import asynccontextmanager
 import pytest
 from textual.widgets import Footer, Input, Static
 
-from lrtui.app import LrApp
-from lrtui.config import Settings
+from lrtui.app.app import LrApp
+from lrtui.app.screens.help_screen import HelpScreen
+from lrtui.app.widgets.fit_plot import FitPlot
+from lrtui.app.widgets.hyperparams import HyperParams
+from lrtui.app.widgets.loss_plot import LossPlot
+from lrtui.app.widgets.status_line import StatusLine
+from lrtui.app.widgets.step_log import StepLog
 from lrtui.engine.run import State
-from lrtui.widgets.fit_plot import FitPlot
-from lrtui.widgets.help_screen import HelpScreen
-from lrtui.widgets.hyperparams import HyperParams
-from lrtui.widgets.loss_plot import LossPlot
-from lrtui.widgets.status_line import StatusLine
-from lrtui.widgets.step_log import StepLog
+from lrtui.settings.fields import Settings
 
 SIZE = (120, 40)
 # The first app of the process imports TensorFlow in its worker thread.

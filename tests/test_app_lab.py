@@ -13,13 +13,13 @@ import numpy as np
 import pytest
 from textual.widgets import Input
 
-from lrtui.app import LrApp
-from lrtui.config import Settings
+from lrtui.app.app import LrApp
+from lrtui.app.screens.lr_find_screen import LrFindScreen, RangePlot
+from lrtui.app.screens.method_screen import MethodParams, MethodScreen
+from lrtui.app.widgets.lr_plot import LrPlot
+from lrtui.app.widgets.step_log import StepLog
 from lrtui.engine.run import State
-from lrtui.widgets.lr_find_screen import LrFindScreen, RangePlot
-from lrtui.widgets.lr_plot import LrPlot
-from lrtui.widgets.method_screen import MethodParams, MethodScreen
-from lrtui.widgets.step_log import StepLog
+from lrtui.settings.fields import Settings
 
 LOAD_TIMEOUT = 180
 

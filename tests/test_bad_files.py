@@ -12,10 +12,10 @@ import time
 import numpy as np
 import pytest
 
-from lrtui import cli
+from lrtui.app.themes import load_themes, theme_from_file
+from lrtui.commands import main as cli
 from lrtui.engine import data as data_module
 from lrtui.engine.data import DataError, load_csv
-from lrtui.themes import load_themes, theme_from_file
 
 # name -> (file content, or None for no file; the words the message must hold)
 BAD_CSV = {

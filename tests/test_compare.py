@@ -7,12 +7,12 @@ import math
 import numpy as np
 import pytest
 
-from lrtui.config import Settings
 from lrtui.engine.compare import CompareRun, RunStatus, check_runs
 from lrtui.engine.device import DeviceChoice
-from lrtui.engine.update_rules import OPTIMIZERS, reference_run
 from lrtui.engine.run import Run, State, make_dataset
-from lrtui.tfload import import_tensorflow
+from lrtui.engine.startup import import_tensorflow
+from lrtui.engine.update_rules import OPTIMIZERS, reference_run
+from lrtui.settings.fields import Settings
 
 import_tensorflow()
 

@@ -13,16 +13,16 @@ import numpy as np
 import pytest
 from textual.widgets import DataTable
 
-from lrtui.config import Settings
+from lrtui.app.screens.compare_screen import CompareScreen
+from lrtui.app.screens.landscape_screen import LandscapeScreen
+from lrtui.app.widgets.compare_plots import CompareFitPlot, CompareLossPlot, lane_label
+from lrtui.app.widgets.eigen_error_plot import EigenErrorPlot
+from lrtui.app.widgets.fit_plot import FitPlot
+from lrtui.app.widgets.landscape_plot import LandscapePlot
 from lrtui.engine.compare import RunStatus
 from lrtui.engine.landscape import frame
 from lrtui.engine.run import State
-from lrtui.widgets.compare_plots import CompareFitPlot, CompareLossPlot, lane_label
-from lrtui.widgets.compare_screen import CompareScreen
-from lrtui.widgets.eigen_error_plot import EigenErrorPlot
-from lrtui.widgets.fit_plot import FitPlot
-from lrtui.widgets.landscape_plot import LandscapePlot
-from lrtui.widgets.landscape_screen import LandscapeScreen
+from lrtui.settings.fields import Settings
 from tests.test_app import pause, ready_app, start, state_is, unchanged_for, wait_for
 
 
@@ -49,7 +49,7 @@ async def open_compare(app, pilot) -> CompareScreen:
 
 async def compare_unchanged(pilot, app, polls: int = 3, gap: float = 0.3) -> None:
     before = lane_steps(app)
-    for i in range(polls):
+    for _ in range(polls):
         await pilot.pause(gap)
         assert lane_steps(app) == before, f"paused, yet the runs moved {before} -> {lane_steps(app)}"
 

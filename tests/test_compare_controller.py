@@ -11,10 +11,10 @@ import time
 
 import pytest
 
-from lrtui.compare_controller import CompareController
-from lrtui.config import Settings
 from lrtui.engine.compare import RunStatus
 from lrtui.engine.run import State
+from lrtui.settings.fields import Settings
+from lrtui.workers.compare_worker import CompareController
 
 
 class Worker:

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from lrtui.cli import main
+from lrtui.commands.main import main
 
 
 def compare_json(capsys, *args):

@@ -1,7 +1,7 @@
 import pytest
 
-from lrtui.cli import build_parser, settings_from
-from lrtui.config import PARSERS, SettingError, Settings, parse_learning_rate
+from lrtui.commands.main import build_parser, settings_from
+from lrtui.settings.fields import PARSERS, SettingError, Settings, parse_learning_rate
 
 BAD_LRS = ["abc", "-1", "0", "nan", "inf", "1e-400", "1e999", "1_0", "", "  ", "0x10", "1e5"]
 

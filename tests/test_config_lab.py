@@ -2,8 +2,8 @@
 
 import pytest
 
-from lrtui.cli import build_parser, settings_from
-from lrtui.config import PARSERS, SettingError, Settings, as_text
+from lrtui.commands.main import build_parser, settings_from
+from lrtui.settings.fields import PARSERS, SettingError, Settings, as_text
 
 
 @pytest.mark.parametrize("field, text", [

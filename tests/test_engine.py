@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lrtui.config import Settings
 from lrtui.engine.data import generate
 from lrtui.engine.device import DeviceChoice
 from lrtui.engine.run import DIVERGENCE_FACTOR, Run, State
+from lrtui.engine.startup import import_tensorflow
 from lrtui.engine.theory import theory_of
-from lrtui.tfload import import_tensorflow
+from lrtui.settings.fields import Settings
 
 import_tensorflow()
 from lrtui.engine.trainer import Trainer  # noqa: E402  (after the quiet import)

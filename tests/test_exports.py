@@ -9,11 +9,11 @@ import time
 
 import pytest
 
-from lrtui.app import LrApp
-from lrtui.config import Settings
+from lrtui.app.app import LrApp
+from lrtui.app.widgets.loss_plot import LossPlot
 from lrtui.engine.run import State
-from lrtui.replay import screen_text
-from lrtui.widgets.loss_plot import LossPlot
+from lrtui.replay.player import screen_text
+from lrtui.settings.fields import Settings
 
 LOAD_TIMEOUT = 180
 

@@ -6,15 +6,15 @@ without one, and a terminal below the minimum size.
 
 from __future__ import annotations
 
+from test_app import LOAD_TIMEOUT, log_text, ready_app, state_is, text_of, wait_for
 from textual.widgets import Footer
 
-from lrtui.app import LrApp
-from lrtui.config import Settings
+from lrtui.app.app import LrApp
+from lrtui.app.widgets.hyperparams import HyperParams
+from lrtui.app.widgets.status_line import StatusLine
+from lrtui.app.widgets.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmall
 from lrtui.engine.run import State
-from lrtui.widgets.hyperparams import HyperParams
-from lrtui.widgets.status_line import StatusLine
-from lrtui.widgets.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmall
-from test_app import LOAD_TIMEOUT, log_text, ready_app, state_is, text_of, wait_for
+from lrtui.settings.fields import Settings
 
 
 def notices(app: LrApp) -> list[str]:
@@ -49,7 +49,7 @@ async def test_a_bad_theme_file_is_named_once_and_the_default_is_used(tmp_path):
 
 
 async def test_gpu_asked_without_a_gpu_runs_on_the_cpu_and_says_so():
-    from lrtui.tfload import import_tensorflow
+    from lrtui.engine.startup import import_tensorflow
 
     if import_tensorflow().config.list_physical_devices("GPU"):
         import pytest

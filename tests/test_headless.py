@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from lrtui.cli import main
+from lrtui.commands.main import main
 
 
 def run_json(capsys, *args):

@@ -5,11 +5,20 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from lrtui.app.widgets.landscape_plot import visible_runs
 from lrtui.engine.data import generate
-from lrtui.engine.landscape import (contour_points, eigen_directions, eigen_errors, frame, levels,
-                                    loss_at, loss_grid, moments_from_theory, moments_of)
+from lrtui.engine.landscape import (
+    contour_points,
+    eigen_directions,
+    eigen_errors,
+    frame,
+    levels,
+    loss_at,
+    loss_grid,
+    moments_from_theory,
+    moments_of,
+)
 from lrtui.engine.theory import theory_of
-from lrtui.widgets.landscape_plot import visible_runs
 
 DATASETS = {
     "lesson": dict(n=100, x_min=0.0, x_max=1.0, true_w=0.1, true_b=0.5, noise=0.1, seed=0),

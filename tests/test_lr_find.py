@@ -7,11 +7,11 @@ import json
 import numpy as np
 import pytest
 
-from lrtui.cli import main
-from lrtui.config import Settings
+from lrtui.commands.main import main
 from lrtui.engine.device import DeviceChoice
 from lrtui.engine.run import Run, make_dataset
-from lrtui.tfload import import_tensorflow
+from lrtui.engine.startup import import_tensorflow
+from lrtui.settings.fields import Settings
 
 import_tensorflow()
 from lrtui.engine.lr_find import range_test  # noqa: E402

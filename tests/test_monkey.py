@@ -24,16 +24,16 @@ import unicodedata
 from collections import Counter, deque
 
 import pytest
-from textual.command import CommandPalette
+from test_app import LOAD_TIMEOUT, describe, state_is, wait_for
 from textual import events
+from textual.command import CommandPalette
 from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
 from textual.widgets import Input
 
-from lrtui.app import LrApp
-from lrtui.config import OPTIMIZERS, SCHEDULES, SPEEDS, Settings
+from lrtui.app.app import LrApp
+from lrtui.app.widgets.hyperparams import FIELDS
 from lrtui.engine.run import State
-from lrtui.widgets.hyperparams import FIELDS
-from test_app import LOAD_TIMEOUT, describe, state_is, wait_for
+from lrtui.settings.fields import OPTIMIZERS, SCHEDULES, SPEEDS, Settings
 
 ACTIONS = int(os.environ.get("LRTUI_MONKEY_ACTIONS", "2000"))
 SEED = int(os.environ.get("LRTUI_MONKEY_SEED", "7"))

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lrtui.config import OPTIMIZERS, Settings
 from lrtui.engine.data import generate
-from lrtui.tfload import import_tensorflow
+from lrtui.engine.startup import import_tensorflow
+from lrtui.settings.fields import OPTIMIZERS, Settings
 
 tf = import_tensorflow()
 import keras  # noqa: E402

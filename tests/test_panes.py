@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 from textual.app import App, ComposeResult
 
+from lrtui.app.widgets.loss_plot import LossPlot
+from lrtui.app.widgets.step_log import MAX_BATCH, StepLog
 from lrtui.engine.history import CurveView, LogRow
-from lrtui.widgets.loss_plot import LossPlot
-from lrtui.widgets.step_log import MAX_BATCH, StepLog
 
 
 class LossOnly(App):

@@ -2,7 +2,7 @@ import math
 
 import numpy as np
 
-from lrtui.plotdata import clip_segment, downsample, finite_pairs, limits, positive_pairs
+from lrtui.app.plotdata import clip_segment, downsample, finite_pairs, limits, positive_pairs
 
 
 def test_non_finite_values_never_reach_plotext():

@@ -16,16 +16,24 @@ import os
 import numpy as np
 import plotext
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from lrtui.config import Settings
+from lrtui.app.plotdata import (
+    TINY,
+    clip_segment,
+    downsample,
+    finite_pairs,
+    limit_value,
+    limits,
+    positive_pairs,
+)
 from lrtui.engine.data import Dataset
 from lrtui.engine.device import DeviceChoice
 from lrtui.engine.run import Run, State
-from lrtui.plotdata import (TINY, limit_value, clip_segment, downsample, finite_pairs, limits,
-                            positive_pairs)
-from lrtui.tfload import import_tensorflow
+from lrtui.engine.startup import import_tensorflow
+from lrtui.settings.fields import Settings
 
 settings.register_profile("ci", max_examples=40, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])

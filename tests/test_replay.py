@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from lrtui.cli import main
-from lrtui.config import Settings
-from lrtui.replay import (ReplayError, find_launch, parse_size, replay_tape, terminal_size)
-from lrtui.tape import load_tape, parse_tape
+from lrtui.commands.main import main
+from lrtui.replay.player import ReplayError, find_launch, parse_size, replay_tape, terminal_size
+from lrtui.replay.tape import load_tape, parse_tape
+from lrtui.settings.fields import Settings
 
 DEMO = Path(__file__).resolve().parent.parent / "demo.tape"
 

@@ -16,13 +16,13 @@ import textwrap
 import numpy as np
 import pytest
 
-from lrtui.config import Settings
 from lrtui.engine.device import DeviceChoice
 from lrtui.engine.recording import COLUMNS, Recording
 from lrtui.engine.records import StepBatch
 from lrtui.engine.run import Run, State, make_dataset
-from lrtui.engine.runfile import (RunFileError, document_of, read_run_file, restore, save_run)
-from lrtui.tfload import import_tensorflow
+from lrtui.engine.runfile import RunFileError, document_of, read_run_file, restore, save_run
+from lrtui.engine.startup import import_tensorflow
+from lrtui.settings.fields import Settings
 
 import_tensorflow()
 

@@ -11,14 +11,13 @@ import time
 
 import pytest
 
-from lrtui.app import LrApp
-from lrtui.cli import main
-from lrtui.config import Settings
-from lrtui.config_file import read_config
-from lrtui.config import SettingError
+from lrtui.app.app import LrApp
+from lrtui.app.widgets.step_log import StepLog
+from lrtui.commands.main import main
 from lrtui.engine.run import State
 from lrtui.engine.runfile import read_run_file
-from lrtui.widgets.step_log import StepLog
+from lrtui.settings.config_file import read_config
+from lrtui.settings.fields import SettingError, Settings
 
 LOAD_TIMEOUT = 180
 

@@ -12,9 +12,9 @@ import math
 import numpy as np
 import pytest
 
-from lrtui.config import Settings
 from lrtui.engine.data import generate
-from lrtui.tfload import import_tensorflow
+from lrtui.engine.startup import import_tensorflow
+from lrtui.settings.fields import Settings
 
 tf = import_tensorflow()
 import keras  # noqa: E402  (after the quiet import)

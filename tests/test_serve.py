@@ -19,13 +19,12 @@ import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
+from lrtui.commands.serve import app_command, notice
 from lrtui.engine.runfile import read_run_file
-from lrtui.serve import app_command, notice
-from lrtui.config import Settings
+from lrtui.settings.fields import Settings
 
 aiohttp = pytest.importorskip("aiohttp", reason="textual-serve (and aiohttp) not installed")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from lrtui.config import Settings
 from lrtui.engine.run import make_dataset
 from lrtui.engine.stability import marker, warning_text
 from lrtui.engine.theory import theory_of
+from lrtui.settings.fields import Settings
 
 
 def theory(settings: Settings):

@@ -1,4 +1,4 @@
-"""Tests for lrtui.tape, the VHS .tape parser."""
+"""Tests for lrtui.replay.tape, the VHS .tape parser."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import string
 
 import pytest
 
-from lrtui.tape import (
+from lrtui.replay.tape import (
     Command,
     LoopOffset,
     Tape,

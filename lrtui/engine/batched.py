@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import tensorflow as tf
 
-from lrtui.config import Settings
+from lrtui.settings.fields import Settings
 from lrtui.engine import schedules
 from lrtui.engine.compiled import compile_chunk
 from lrtui.engine.data import Dataset

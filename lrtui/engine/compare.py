@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lrtui.config import Settings
 from lrtui.engine.data import Dataset
 from lrtui.engine.device import DeviceChoice
 from lrtui.engine.history import CurveView, LogRow, LossHistory, log_rows
@@ -22,6 +21,7 @@ from lrtui.engine.landscape import Moments, moments_of
 from lrtui.engine.records import StepBatch
 from lrtui.engine.run import DIVERGENCE_FACTOR, Event, State, fmt, make_dataset
 from lrtui.engine.theory import Theory, first_converged, theory_of
+from lrtui.settings.fields import Settings
 
 MIN_RUNS, MAX_RUNS = 2, 6
 

@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from lrtui.config import Settings
 from lrtui.engine.data import Dataset
 from lrtui.engine.theory import Theory, theory_of
+from lrtui.settings.fields import Settings
 
 START, END, NUM = 1e-7, 10.0, 100
 BETA = 0.98

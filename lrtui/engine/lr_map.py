@@ -24,7 +24,7 @@ from typing import Callable
 
 import numpy as np
 
-from lrtui.config import Settings
+from lrtui.settings.fields import Settings
 from lrtui.engine.data import Dataset
 from lrtui.engine.run import DIVERGENCE_FACTOR, make_dataset
 from lrtui.engine.history import LossHistory

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lrtui.config import Settings
+from lrtui.settings.fields import Settings
 
 OPTIMIZER_RULES = {
     "gd": "plain gradient descent: w -= lr·dw",

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import keras
 
-from lrtui.config import Settings
+from lrtui.settings.fields import Settings
+
 
 def make_optimizer(settings: Settings, learning_rate: float):
     """A Keras optimizer for `settings.optimizer`, or None for plain gradient descent."""

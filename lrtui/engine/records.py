@@ -31,6 +31,6 @@ class StepBatch:
         return len(self) - (1 if self.diverged else 0)
 
     @staticmethod
-    def empty() -> "StepBatch":
+    def empty() -> StepBatch:
         z = np.zeros(0, np.float64)
         return StepBatch(np.zeros(0, np.int64), z, z, z, z, z, z, False)

@@ -7,20 +7,20 @@ thread, and `lrtui run` drives one directly.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 
 import numpy as np
 
-from lrtui.config import DATA_FIELDS, METHOD_FIELDS, Settings
 from lrtui.engine.data import Dataset, generate, load_csv
 from lrtui.engine.device import DeviceChoice
 from lrtui.engine.history import CurveView, LogRow, LossHistory, log_rows, row_at
-from lrtui.engine.recording import Recording
 from lrtui.engine.method import describe
+from lrtui.engine.recording import Recording
+from lrtui.engine.records import StepBatch
 from lrtui.engine.stability import warning_text
 from lrtui.engine.theory import Theory, theory_of
-from lrtui.engine.records import StepBatch
+from lrtui.settings.fields import DATA_FIELDS, METHOD_FIELDS, Settings
 
 # A loss this many times its value at the start of the run counts as diverged:
 # the run stops while the weights are still finite, so a lower lr can recover.

@@ -28,11 +28,11 @@ from pathlib import Path
 import numpy as np
 
 from lrtui.atomic import write_atomic
-from lrtui.config import PARSERS, Settings, SettingError, check, parser_text
 from lrtui.engine.data import Dataset
 from lrtui.engine.history import LossHistory
 from lrtui.engine.recording import COLUMNS
 from lrtui.engine.run import Run, State, make_dataset
+from lrtui.settings.fields import PARSERS, SettingError, Settings, check, parser_text
 
 FORMAT = "lrtui-run"
 VERSION = 1

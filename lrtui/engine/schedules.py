@@ -21,7 +21,7 @@ import math
 
 import tensorflow as tf
 
-from lrtui.config import Settings
+from lrtui.settings.fields import Settings
 
 
 def factor(settings: Settings, step: tf.Tensor) -> tf.Tensor:

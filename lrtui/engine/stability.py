@@ -10,9 +10,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from lrtui.config import Settings
 from lrtui.engine.method import peak_factor
 from lrtui.engine.theory import Theory
+from lrtui.settings.fields import Settings
 
 PLAIN_GD_NOTE = "lr_max is the plain-GD bound"
 

@@ -23,12 +23,12 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from lrtui.config import METHOD_FIELDS, Settings
 from lrtui.engine import schedules
 from lrtui.engine.compiled import compile_chunk
 from lrtui.engine.data import Dataset
 from lrtui.engine.optimizers import make_optimizer
 from lrtui.engine.records import FIELDS, StepBatch
+from lrtui.settings.fields import METHOD_FIELDS, Settings
 
 # A chunk stops at its count, so one step costs the same in any capacity; each
 # capacity is one XLA compile (about half a second), done the first time it is needed.

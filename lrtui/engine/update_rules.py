@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from lrtui.config import OPTIMIZERS, parse_optimizer  # noqa: F401  (one list of names)
+from lrtui.settings.fields import OPTIMIZERS, parse_optimizer  # noqa: F401  (one list of names)
 
 CODES = {name: index for index, name in enumerate(OPTIMIZERS)}
 ADAGRAD_START = 0.1  # Keras's initial_accumulator_value

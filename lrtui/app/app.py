@@ -1,0 +1,307 @@
+"""The Textual app: lays out the panes and wires keys to the controller."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from textual import on
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer
+from textual.worker import Worker, WorkerState
+
+from lrtui import stats
+from lrtui.app.screens.compare_screen import CompareScreen, default_learning_rates
+from lrtui.app.screens.help_screen import HelpScreen
+from lrtui.app.screens.landscape_screen import LandscapeScreen
+from lrtui.app.screens.lr_find_screen import Choice, LrFindScreen
+from lrtui.app.screens.method_screen import MethodScreen
+from lrtui.app.textual_internals import SafeCommandPalette
+from lrtui.app.themes import DEFAULT_THEME, load_themes, theme_from_file
+from lrtui.app.widgets.fit_plot import FitPlot
+from lrtui.app.widgets.hyperparams import HyperParams
+from lrtui.app.widgets.loss_plot import LossPlot
+from lrtui.app.widgets.lr_plot import LrPlot
+from lrtui.app.widgets.status_line import StatusLine
+from lrtui.app.widgets.step_log import StepLog
+from lrtui.app.widgets.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmall
+from lrtui.engine.run import Snapshot, State
+from lrtui.settings.fields import Settings
+from lrtui.workers.run_worker import Controller, reopen_run
+
+
+@dataclass
+class Frame(Message):
+    """A snapshot from the training worker, posted from its thread."""
+
+    snapshot: Snapshot
+
+
+class LrApp(App):
+    CSS_PATH = "lrtui.tcss"
+    TITLE = "lrtui"
+    # Nothing starts focused: space, s, + and - must reach the app, not a field.
+    AUTO_FOCUS = None
+    # Narrow terminals get a narrower settings pane, short ones a shorter log;
+    # below the minimum size a message replaces the panes (see widgets/too_small.py).
+    HORIZONTAL_BREAKPOINTS = [(0, "-tiny"), (MIN_WIDTH, "-narrow"), (110, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-tiny-height"), (MIN_HEIGHT, "-short"), (34, "-tall")]
+    BINDINGS = [
+        Binding("space", "toggle", "run/pause"),
+        Binding("s", "step(1)", "step"),
+        Binding("S", "step(10)", "10 steps", show=False),
+        Binding("plus,equals_sign", "scale_lr(2.0)", "lr×2", key_display="+"),
+        Binding("minus", "scale_lr(0.5)", "lr÷2", key_display="-"),
+        Binding("l", "focus_lr", "type lr"),
+        Binding("r", "reset", "reset"),
+        Binding("n", "new_data", "new data"),
+        Binding("y", "toggle_log", "log/lin", show=False),
+        Binding("g", "landscape", "landscape"),
+        Binding("c", "compare", "compare"),
+        Binding("f", "find_lr", "find lr"),
+        Binding("o", "method", "optimizer"),
+        Binding("v", "toggle_lr_curve", "lr curve"),
+        Binding("question_mark", "help", "help", key_display="?"),
+        Binding("f8", "screenshot", "SVG screenshot", show=False),
+        Binding("e", "save_run", "save run", show=False),
+        Binding("E", "export_csv", "steps to CSV", show=False),
+        Binding("left_square_bracket", "loss_cursor(-1)", "loss cursor ←", show=False),
+        Binding("right_square_bracket", "loss_cursor(1)", "loss cursor →", show=False),
+        Binding("left_curly_bracket", "loss_cursor(0, -1)", "loss cursor ←←", show=False),
+        Binding("right_curly_bracket", "loss_cursor(0, 1)", "loss cursor →→", show=False),
+        Binding("q", "quit", "quit"),
+        Binding("ctrl+c", "quit", "quit", show=False, priority=True),
+    ]
+
+    def __init__(self, settings: Settings, fps: float = 15.0, load_engine=None, run_file=None):
+        super().__init__()
+        dataset = None
+        if run_file is not None:  # a saved run (engine.runfile.RunFile), reopened where it stopped
+            settings, dataset = run_file.settings, run_file.dataset()
+            load_engine = reopen_run(run_file)
+        self.settings = settings
+        self.snapshot: Snapshot | None = None
+        self.controller = Controller(settings, self.post_message_from_worker, fps=fps,
+                                     load_engine=load_engine, dataset=dataset,
+                                     acknowledge=True)
+        self._worker: Worker | None = None
+        self._register_themes(settings.theme)
+
+    def post_message_from_worker(self, snapshot: Snapshot) -> None:
+        self.post_message(Frame(snapshot))
+
+    # -- layout ----------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="panes"):
+            yield HyperParams(self.settings, id="hyperparams")
+            with Vertical(id="right"):
+                with Horizontal(id="plots"):
+                    yield FitPlot(id="fit")
+                    yield LossPlot(id="loss")
+                    yield LrPlot(id="lr-curve")
+                yield StepLog(id="steplog")
+        yield StatusLine(id="status")
+        yield Footer()
+        yield TooSmall(id="too-small")
+
+    def on_mount(self) -> None:
+        for problem in self._theme_problems:
+            self.notify(problem, markup=False, title="theme not loaded", severity="warning",
+                        timeout=8)
+        # TensorFlow's import holds the interpreter for seconds: start it only
+        # once the first frame is on screen, so the UI shows at once.
+        self.call_after_refresh(self._start_training)
+
+    def _start_training(self) -> None:
+        stats.mark("first_frame")
+        self._worker = self.run_worker(self.controller, name="training", thread=True,
+                                       exit_on_error=False)
+
+    def on_unmount(self) -> None:
+        self.controller.shutdown()
+        stats.dump()
+
+    # -- frames from the worker ---------------------------------------------------
+    def on_frame(self, message: Frame) -> None:
+        if not self.is_running:
+            # Shutting down: the panes may already be removed, and a frame the
+            # worker posted meanwhile must not crash the exit with NoMatches.
+            return
+        snap = message.snapshot
+        self.snapshot = snap
+        stats.count("frames")
+        self.settings = snap.settings
+        if not self.query(HyperParams):
+            return  # a frame that arrives while the app shuts down: the panes are gone
+        self.query_one(HyperParams).show(snap.settings, snap.theory)
+        self.query_one(StatusLine).show(snap)
+        if snap.x is not None:
+            s = snap.settings
+            true_line = None if s.data else (s.true_w, s.true_b)
+            self.query_one(FitPlot).set_data(snap.x, snap.y, true_line, (s.init_w, s.init_b))
+        if snap.state != State.LOADING and snap.state != State.ERROR:
+            self.query_one(FitPlot).set_fit(snap.w, snap.b)
+            self.query_one(LossPlot).set_curve(snap.curve, snap.step, snap.budget_end,
+                                               snap.theory.ols_loss if snap.theory else None)
+            self.query_one(LrPlot).set_curve(snap.curve, snap.step,
+                                             snap.theory.lr_max if snap.theory else None)
+        if isinstance(self.screen, MethodScreen):
+            self.screen.show(snap.settings)
+        if snap.rows or snap.events:
+            self.query_one(StepLog).add(snap.rows, snap.events, snap.rows_skipped)
+        for event in snap.events:
+            if event.kind == "error":
+                self.notify(event.text, markup=False, severity="error", timeout=6)
+        if snap.state == State.ERROR:
+            self.notify(snap.message, markup=False, title="cannot train", severity="error",
+                        timeout=30)
+        # A screen on top that shows the run (the landscape) gets every frame too.
+        show = getattr(self.screen, "show_snapshot", None)
+        if show is not None:
+            show(snap)
+        # Let the worker send the next frame once this one is on screen.
+        self.call_after_refresh(self.controller.frame_shown)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR:
+            self.notify(f"the training worker stopped: {event.worker.error}", markup=False, severity="error",
+                        timeout=30)
+
+    # -- keys ----------------------------------------------------------------------
+    def action_toggle(self) -> None:
+        self.controller.send("toggle")
+
+    def action_step(self, count: int) -> None:
+        self.controller.send("step", count)
+
+    def action_scale_lr(self, factor: float) -> None:
+        self.controller.send("scale_lr", factor)
+
+    def action_focus_lr(self) -> None:
+        self.query_one("#learning_rate").focus()
+
+    def action_reset(self) -> None:
+        self.controller.send("reset")
+
+    def action_new_data(self) -> None:
+        self.controller.send("new_data")
+
+    def action_toggle_log(self) -> None:
+        plot = self.query_one(LossPlot)
+        plot.log_scale = not plot.log_scale
+
+    def action_landscape(self) -> None:
+        if not isinstance(self.screen, LandscapeScreen):
+            self.push_screen(LandscapeScreen())
+
+    def action_compare(self) -> None:
+        """Compare mode starts from the main run's settings; the main run pauses meanwhile."""
+        if isinstance(self.screen, CompareScreen):
+            return
+        if self.snapshot is None or self.snapshot.state in (State.LOADING, State.ERROR):
+            self.notify("compare mode needs TensorFlow loaded: wait for the run to be ready",
+                        severity="warning", timeout=4)
+            return
+        if self.controller.running:
+            self.controller.send("toggle")
+        rates = default_learning_rates(self.settings.learning_rate)
+        self.push_screen(CompareScreen(self.settings, rates, ["gd"] * len(rates),
+                                       fps=1.0 / self.controller.frame_interval))
+
+    def action_loss_cursor(self, buckets: int, tenths: int = 0) -> None:
+        self.query_one(LossPlot).move_cursor(buckets, tenths)
+
+    def action_find_lr(self) -> None:
+        """The LR range test on a copy of the model; a chosen suggestion becomes the lr."""
+        if isinstance(self.screen, LrFindScreen):
+            return
+        run = self.controller.run
+        self.push_screen(LrFindScreen(self.settings, run.dataset if run else None,
+                                      run.device.name if run else None), self._lr_chosen)
+
+    def _lr_chosen(self, choice: Choice | None) -> None:
+        if choice is not None:
+            self.controller.send("set_lr", choice.learning_rate, f"set to {choice.name} "
+                                 "from the range test")
+
+    def action_method(self) -> None:
+        if not isinstance(self.screen, MethodScreen):
+            self.push_screen(MethodScreen(self.settings))
+
+    def action_toggle_lr_curve(self) -> None:
+        plot = self.query_one(LrPlot)
+        plot.set_class(not plot.has_class("-shown"), "-shown")
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_screenshot(self) -> None:
+        """Save what the terminal shows as an SVG in the current folder."""
+        path = self.save_screenshot(path=".")
+        self.notify(f"saved {path}", markup=False, title="screenshot")
+
+    def action_save_run(self) -> None:
+        """Save the run to a file in the current folder; `lrtui --load FILE` reopens it."""
+        path = Path.cwd() / time.strftime("lrtui-run-%Y%m%d-%H%M%S.json")
+        self.controller.send("save", str(path))
+        self.notify(f"saving the run to {path.name}", markup=False, title="run file")
+
+    def action_export_csv(self) -> None:
+        path = Path.cwd() / time.strftime("lrtui-steps-%Y%m%d-%H%M%S.csv")
+        self.controller.send("export_csv", str(path))
+        self.notify(f"saving the step history to {path.name}", markup=False, title="CSV")
+
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not SafeCommandPalette.is_open(self):
+            self.push_screen(SafeCommandPalette(id="--command-palette"))
+
+    async def action_quit(self) -> None:
+        self.controller.shutdown()
+        self.exit()
+
+    @on(HyperParams.Changed)
+    def _setting_changed(self, event: HyperParams.Changed) -> None:
+        if event.field == "learning_rate":
+            self.controller.send("set_lr", event.value)
+        else:
+            self.controller.send("apply", self.settings.with_(**{event.field: event.value}))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for binding in self.BINDINGS:
+            if binding.action not in ("quit",) and binding.description:
+                yield SystemCommand(f"lrtui: {binding.description}", f"key {binding.key_display or binding.key}",
+                                    lambda action=binding.action: self.run_action(action))
+
+    # -- themes ----------------------------------------------------------------------
+    def _register_themes(self, wanted: str) -> None:
+        found = load_themes()
+        self._theme_problems = list(found.problems)
+        for theme in found.themes:
+            self.register_theme(theme)
+        if wanted.endswith(".toml"):
+            try:
+                theme = theme_from_file(wanted)
+            except ValueError as error:
+                self._theme_problems.append(str(error))
+                wanted = DEFAULT_THEME
+            else:
+                self.register_theme(theme)
+                wanted = theme.name
+        if wanted not in self.available_themes:
+            if wanted != DEFAULT_THEME:
+                self._theme_problems.append(f"no theme named '{wanted}': using {DEFAULT_THEME}")
+            wanted = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark"
+        self.theme = wanted
+
+    def loading_thread_alive(self) -> bool:
+        """True if the worker is still inside TensorFlow's import (it cannot be interrupted)."""
+        # Not the worker's state: quitting marks it cancelled while the thread still imports.
+        return self.controller.loading

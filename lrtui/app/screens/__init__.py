@@ -1,0 +1,1 @@
+"""Screens pushed over the main one (help, landscape, range test, optimizer, compare) and the palette."""

@@ -1,0 +1,60 @@
+"""Key `g`: the loss landscape with the live run's trajectory, and its error per eigen-direction.
+
+The app's keys (space, s, +, -, r) keep working here: the screen adds only
+its own way out. Frames reach it through `show_snapshot`, which the app calls
+for whichever screen is on top.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from lrtui.app.themes import plot_color
+from lrtui.app.widgets.eigen_error_plot import EigenErrorPlot
+from lrtui.app.widgets.landscape_plot import LandscapePlot, Path
+from lrtui.app.widgets.status_line import StatusLine
+from lrtui.engine.landscape import moments_from_theory
+from lrtui.engine.run import Snapshot, State
+
+
+class LandscapeScreen(Screen):
+    BINDINGS = [
+        Binding("escape,g", "app.pop_screen", "back"),
+        Binding("e", "toggle_eigen", "eigen axes"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield LandscapePlot(id="landscape")
+        yield EigenErrorPlot(id="eigen-errors")
+        yield StatusLine(id="landscape-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.app.snapshot is not None:
+            self.show_snapshot(self.app.snapshot)
+
+    def show_snapshot(self, snap: Snapshot) -> None:
+        plot = self.query_one(LandscapePlot)
+        s = snap.settings
+        moments = moments_from_theory(snap.theory) if snap.theory else None
+        plot.set_surface(snap.theory, moments, (s.init_w, s.init_b))
+        self.query_one(StatusLine).show(snap)
+        if snap.state in (State.LOADING, State.ERROR) or snap.curve is None:
+            return
+        curve = snap.curve
+        # The history holds the weights each bucket's last step started from: add where the run is now.
+        w = np.r_[s.init_w, curve.w, snap.w]
+        b = np.r_[s.init_b, curve.b, snap.b]
+        color = plot_color(self.app.current_theme, "fit-line", "error")
+        plot.set_paths([Path(w, b, color, f"lr {snap.learning_rate:.4g}",
+                             diverged=snap.state == State.DIVERGED)])
+        self.query_one(EigenErrorPlot).set_curve(snap.theory, curve)
+
+    def action_toggle_eigen(self) -> None:
+        plot = self.query_one(LandscapePlot)
+        plot.show_eigen = not plot.show_eigen
+        plot.refresh()

@@ -1,0 +1,89 @@
+"""Every use of a private Textual name, in one place, each with the reason.
+
+Textual has no public API for these; a test (tests/unit_tests/test_internals.py)
+fails loudly if one of them disappears, and pyproject.toml bounds textual to
+the versions tested (8.2 up to, not including, 9).
+"""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+
+from textual import events
+from textual.command import CommandList, CommandPalette
+from textual.geometry import Size
+
+
+def screen_text(app) -> str:
+    """The screen as plain text, rendered the way `App.export_screenshot` renders it.
+
+    Textual exports a screen as SVG only; the replay player and the tests need
+    its text, so this makes the same compositor call export_screenshot makes.
+    """
+    from rich.console import Console
+
+    width, height = app.size
+    console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True,
+                      color_system="truecolor", record=True, legacy_windows=False, safe_box=False)
+    console.print(app.screen._compositor.render_update(full=True,
+                                                       screen_stack=app._background_screens))
+    return console.export_text()
+
+
+class SafeCommandPalette(CommandPalette):
+    """Textual's command palette, safe against keys faster than its search.
+
+    The palette searches in a worker. Closed (escape) while that search is
+    still running, the worker goes on to update the palette's list after the
+    list has been removed, and the error ends the whole app. Hammered keys
+    (ctrl+p, a letter, escape) on a busy machine are enough. Its private
+    watchers are the only place to step in: here they do nothing once the
+    palette's widgets are gone.
+    """
+
+    def _widgets_gone(self) -> bool:
+        return not self.is_attached or not self.query(CommandList)
+
+    def _watch__list_visible(self) -> None:
+        if not self._widgets_gone():
+            super()._watch__list_visible()
+
+    async def _watch__show_busy(self) -> None:
+        if not self._widgets_gone():
+            await super()._watch__show_busy()
+
+
+def send_keys(app, *keys: str) -> None:
+    """Keys the way a terminal delivers them, without Pilot's wait after each one.
+
+    Pilot.press waits for the app to settle between keys; a user does not.
+    The driver's own door is the only way to queue keys as a terminal does.
+    """
+    from textual.keys import _get_unicode_name_from_key
+
+    for key in keys:
+        try:
+            char = unicodedata.lookup(_get_unicode_name_from_key(key))
+        except KeyError:
+            char = key if len(key) == 1 else None
+        event = events.Key(key, char)
+        event.set_sender(app)
+        app._driver.send_message(event)
+
+
+def resize(app, width: int, height: int) -> None:
+    """What a terminal's SIGWINCH does (Pilot.resize_terminal without its wait)."""
+    size = Size(width, height)
+    app._driver._size = size
+    app.post_message(events.Resize(size, size))
+
+
+def app_exception(app) -> BaseException | None:
+    """The exception that ended the app, if any (Textual keeps it privately)."""
+    return app._exception
+
+
+def notifications(app) -> list:
+    """The notices on screen now (Textual keeps them privately)."""
+    return list(app._notifications)

@@ -1,0 +1,1 @@
+"""The command line: `lrtui` and its subcommands. The headless ones (run, find-lr, compare) import no Textual."""

@@ -1,0 +1,148 @@
+"""Command line: `lrtui` starts the app, `lrtui run` trains headless; same options for both."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from lrtui import __version__
+from lrtui.commands.compare import add_compare_parser, run_compare_command
+from lrtui.commands.headless import headless_command
+from lrtui.settings.fields import SettingError, Settings
+from lrtui.settings.options import OneLineParser, add_app_options, add_options, settings_from, typed
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = OneLineParser(prog="lrtui", description="Watch the learning rate at work: gradient descent "
+                     "fitting y = w·x + b, live in the terminal.")
+    parser.add_argument("--version", action="version", version=f"lrtui {__version__}")
+    add_options(parser)
+    add_app_options(parser)
+    commands = parser.add_subparsers(dest="command", metavar="{run,find-lr,compare,replay,serve}")
+    run = commands.add_parser("run", help="train without the UI and print the step log",
+                              description="Train without the UI and print the step log.")
+    add_options(run, defaults=False)
+    run.add_argument("--format", choices=("table", "csv", "jsonl"), default="table",
+                     help="how to print the log (default %(default)s)")
+    run.add_argument("--save", metavar="RUN.json",
+                     help="save the run at the end; `lrtui --load RUN.json` reopens it")
+    run.error = parser.error  # type: ignore[method-assign]
+    compare = add_compare_parser(commands)
+    compare.error = parser.error  # type: ignore[method-assign]
+    _add_replay(commands)
+    serve = commands.add_parser(
+        "serve", help="serve the app to a web browser on 127.0.0.1 (no authentication)",
+        description="Serve the app through textual-serve on 127.0.0.1 only. It has no "
+        "authentication: from another machine, tunnel it with ssh -L PORT:127.0.0.1:PORT.")
+    add_options(serve, defaults=False)
+    serve.add_argument("--port", type=_port, default=8000, help="default %(default)s")
+    serve.error = parser.error  # type: ignore[method-assign]
+    _add_find_lr(commands, parser)
+    return parser
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a port number (1 to 65535)")
+    return int(text)
+
+
+def _add_replay(commands) -> None:
+    replay = commands.add_parser(
+        "replay", help="play a VHS tape against the app headless, writing SVG frames",
+        description="Play a VHS .tape against the app headless (Textual's Pilot); "
+        "exit 1 if the screen never shows what a Wait expects.")
+    replay.add_argument("tape", metavar="FILE.tape")
+    replay.add_argument("--svg-dir", metavar="DIR", help="write an SVG after every Sleep here "
+                        "(Screenshot commands write theirs here too)")
+    replay.add_argument("--size", metavar="COLSxROWS",
+                        help="terminal size; default: from the tape's Set Width/Height/FontSize")
+    replay.add_argument("--sleep-cap", type=float, default=2.0, metavar="SECONDS",
+                        help="longest Sleep honoured (default %(default)s)")
+
+
+def _add_find_lr(commands, parser: argparse.ArgumentParser) -> None:
+    """`lrtui find-lr`: the LR range test, with the run's options plus the sweep's."""
+    find = commands.add_parser(
+        "find-lr", help="the LR range test: loss against an lr raised every step",
+        description="Raise the lr exponentially from --start to --end over --num steps from "
+        "the initial weights, print (lr, loss, smoothed loss) and fastai's suggestions.")
+    add_options(find, defaults=False)
+    find.add_argument("--start", type=typed("learning_rate"), default=1e-7,
+                      help="first lr of the sweep (default %(default)s)")
+    find.add_argument("--end", type=typed("learning_rate"), default=10.0,
+                      help="the lr the sweep heads for (default %(default)s)")
+    find.add_argument("--num", type=typed("sweep_steps"), default=100,
+                      help="steps of the sweep (default %(default)s)")
+    find.add_argument("--format", choices=("table", "csv", "jsonl"), default="table",
+                      help="how to print the sweep (default %(default)s)")
+    find.error = parser.error  # type: ignore[method-assign]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.config:
+        from lrtui.settings.config_file import read_config
+
+        try:
+            parser.set_defaults(**read_config(args.config))
+        except SettingError as error:
+            parser.error(str(error))
+        args = parser.parse_args(argv)  # the file's values are now defaults: flags win
+    try:
+        settings = settings_from(args)
+    except SettingError as error:
+        parser.error(str(error))
+    if args.command == "compare":
+        return run_compare_command(args, settings, parser)
+    if args.command == "serve":
+        from lrtui.commands.serve import serve
+
+        return serve(settings, args.port, fps=args.fps, load=args.load)
+    if args.command == "replay":
+        from lrtui.replay.player import run_replay
+
+        return run_replay(args.tape, args.svg_dir, args.size, args.sleep_cap)
+    if args.command == "find-lr":
+        if args.start >= args.end:
+            parser.error(f"--start {args.start:g} must be below --end {args.end:g}")
+        return headless_command(lambda: _find_lr(settings, args))
+    if args.command == "run":
+        save = getattr(args, "save", None)
+        if save and not Path(save).resolve().parent.is_dir():
+            parser.error(f"--save: no folder {Path(save).parent} to save {Path(save).name} in")
+        return headless_command(lambda: _run(settings, args.format, save))
+    if args.fps <= 0 or args.fps > 120:
+        parser.error("--fps: use a number from 0.5 to 120")
+    run_file = None
+    if args.load:
+        from lrtui.engine.runfile import RunFileError, read_run_file
+
+        try:
+            run_file = read_run_file(args.load)
+            run_file.dataset()  # a changed or missing data set is refused here, before the UI
+        except (RunFileError, ValueError) as error:
+            print(f"lrtui: error: {error}", file=sys.stderr)
+            return 2
+    from lrtui.app.runner import exit_now, run_app
+
+    exit_now(run_app(settings, fps=args.fps, mouse=not args.no_mouse, run_file=run_file))
+
+
+def _find_lr(settings: Settings, args: argparse.Namespace) -> int:
+    from lrtui.commands.find_lr import run_find_lr
+
+    return run_find_lr(settings, args.start, args.end, args.num, args.format)
+
+
+def _run(settings: Settings, format: str, save: str | None) -> int:
+    from lrtui.commands.run import run_headless
+
+    try:
+        return run_headless(settings, format, save=save)
+    except OSError as error:
+        print(f"lrtui: error: cannot save the run to {save}: {error.strerror or error}",
+              file=sys.stderr)
+        return 2

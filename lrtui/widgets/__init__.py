@@ -1,1 +1,0 @@
-"""One widget per pane; each owns its rendering and its messages."""
