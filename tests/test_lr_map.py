@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lrtui.settings.fields import Settings
 from lrtui.engine.device import DeviceChoice
-from lrtui.engine.lr_map import (MAP_BUCKETS, LrMap, MapError, check_grid, default_learning_rates)
+from lrtui.engine.lr_map import MAP_BUCKETS, LrMap, MapError, check_grid, default_learning_rates
 from lrtui.engine.run import Run, make_dataset
-from lrtui.engine.theory import first_converged, predicted_steps_to_converge, theory_of
 from lrtui.engine.startup import import_tensorflow
+from lrtui.engine.theory import first_converged, predicted_steps_to_converge, theory_of
+from lrtui.settings.fields import Settings
 
 import_tensorflow()
 

@@ -24,11 +24,11 @@ from dataclasses import dataclass
 import numpy as np
 import tensorflow as tf
 
-from lrtui.settings.fields import Settings
 from lrtui.engine import schedules
 from lrtui.engine.compiled import compile_chunk
 from lrtui.engine.data import Dataset
 from lrtui.engine.update_rules import ADAGRAD_START, CODES, OPTIMIZERS, rule_constants
+from lrtui.settings.fields import Settings
 
 CAPACITIES = (1, 64, 1024, 16384)
 # The rows a chunk records per step and run; `live` says whether the run took part.

@@ -19,16 +19,16 @@ threads and no UI here: `lrtui map` and the map worker drive it.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
-from lrtui.settings.fields import Settings
 from lrtui.engine.data import Dataset
-from lrtui.engine.run import DIVERGENCE_FACTOR, make_dataset
 from lrtui.engine.history import LossHistory
+from lrtui.engine.run import DIVERGENCE_FACTOR, make_dataset
 from lrtui.engine.theory import Theory, first_converged, predicted_steps_to_converge, theory_of
+from lrtui.settings.fields import Settings
 
 DEFAULT_LANES = 128
 MAX_LANES = 4096
@@ -215,7 +215,7 @@ class LrMap:
                                              np.inf)
 
     def compute(self, stop: Callable[[], bool] | None = None,
-                progress: Callable[["LrMap"], None] | None = None) -> LrMapView:
+                progress: Callable[[LrMap], None] | None = None) -> LrMapView:
         """Run to the budget, checking `stop` before every chunk; the view of what was done."""
         while not self.done:
             if stop is not None and stop():
