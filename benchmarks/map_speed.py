@@ -1,0 +1,81 @@
+"""How fast the lr × steps map is: many lrs as lanes of one compiled computation.
+
+    python -m benchmarks.map_speed          (or: python -m benchmarks.bench --only map)
+
+Figures, TensorFlow already imported (as in the app, where the run loaded it):
+- 1,024 lrs × 10,000 steps on the lesson's 100 points, from nothing: the lane
+  trainer is built and compiled, then the whole map computed (target ≤ 3 s);
+  the same again on the built trainer, for what the compile costs;
+- the app's map, 128 lrs × the default 200 steps, engine only (the screen's
+  own figure, key to picture, is `bench_map_key` through a real terminal).
+Numbers depend on the machine and on what else runs on it.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from benchmarks.bench import figure, show
+
+
+def _map_seconds(lanes: int, steps: int, trainer=None) -> tuple[float, object]:
+    import numpy as np
+
+    from lrtui.engine.lr_map import LrMap, default_learning_rates
+    from lrtui.engine.run import make_dataset
+    from lrtui.engine.theory import theory_of
+    from lrtui.settings.fields import Settings
+
+    settings = Settings()
+    data = make_dataset(settings)
+    rates = default_learning_rates(theory_of(data.x, data.y), settings.learning_rate, lanes)
+    started = time.perf_counter()
+    lane_map = LrMap(settings, "/CPU:0", rates, steps, data, trainer=trainer)
+    view = lane_map.compute()
+    seconds = time.perf_counter() - started
+    assert view.complete and view.loss.shape[1] == lanes and np.isfinite(view.loss[:, 0]).all()
+    return seconds, lane_map.trainer
+
+
+def bench_map_engine() -> list[dict]:
+    from lrtui.engine.startup import import_tensorflow, quiet_stderr
+
+    load = os.getloadavg()[0]
+    with quiet_stderr():
+        import_tensorflow()
+        _map_seconds(4, 10)  # XLA's own first-use start-up, paid once by the app's run
+        cold, trainer = _map_seconds(1024, 10_000)
+        warm, _ = _map_seconds(1024, 10_000, trainer)
+        app_cold, app_trainer = _map_seconds(128, 200)
+        app_warm, _ = _map_seconds(128, 200, app_trainer)
+    steps_per_second = 1024 * 10_000 / warm
+    return [
+        figure("lr map: 1,024 lrs × 10,000 steps, N=100", cold, "≤ 3 s", cold <= 3.0,
+               f"build + compile + compute; {warm:.2f} s on the built trainer "
+               f"({steps_per_second:,.0f} lr-steps/s); load average {load:.1f} on "
+               f"{os.cpu_count()} cores", " s"),
+        figure("lr map engine: 128 lrs × 200 steps", app_cold, "< 1 s", app_cold < 1.0,
+               f"build + compile + compute; {app_warm * 1000:.0f} ms on the built trainer", " s"),
+    ]
+
+
+def bench_map_key() -> list[dict]:
+    """The app: `m` pressed on a ready run, to the finished map on screen (120×40)."""
+    from benchmarks.pty_app import PtyApp
+
+    app = PtyApp([])
+    app.wait_for(r"ready", 60)
+    pressed = app.press("m")
+    shown = app.wait_for(r"map done", 30, since=pressed)
+    app.quit()
+    if shown is None:
+        return [figure("app: m to the 128 × 200 map on screen", None, "< 1 s", False,
+                       "the map never said it was done", " s")]
+    seconds = shown - pressed
+    return [figure("app: m to the 128 × 200 map on screen", seconds, "< 1 s", seconds < 1.0,
+                   "key to the finished picture in a real terminal, 120×40", " s")]
+
+
+if __name__ == "__main__":
+    print(show(bench_map_engine() + bench_map_key()))
