@@ -75,3 +75,22 @@ def test_a_climbing_run_stays_in_the_frame():
     cut = loss_slice(THEORY, ws[-1], bs[-1], "b", ws[-8:], bs[-8:])
     assert cut.offset[0] <= cut.steps_offset.min() and cut.steps_offset.max() <= cut.offset[-1]
     assert np.all(np.isfinite(cut.loss))
+
+
+def test_a_runs_frames_carry_its_last_steps_for_the_blackboard():
+    from lrtui.engine.device import DeviceChoice
+    from lrtui.engine.run import RECENT_STEPS, Run
+    from lrtui.engine.startup import import_tensorflow
+
+    import_tensorflow()
+    run = Run(Settings(learning_rate=0.6), DeviceChoice("/CPU:0"))
+    run.advance(5)
+    snap = run.snapshot()
+    ws, bs = gd_path(0.6, 5)
+    np.testing.assert_allclose(snap.recent_w, ws, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(snap.recent_b, bs, rtol=1e-5, atol=1e-6)
+    run.advance(40)
+    snap = run.snapshot()
+    assert len(snap.recent_w) == RECENT_STEPS + 1 and snap.recent_w[-1] == snap.w
+    run.reset()
+    assert list(run.snapshot().recent_b) == [-1.0]

@@ -22,6 +22,8 @@ from lrtui.engine.stability import warning_text
 from lrtui.engine.theory import Theory, theory_of
 from lrtui.settings.fields import DATA_FIELDS, METHOD_FIELDS, Settings
 
+# The blackboard draws the last few steps as jumps: their weights travel in every frame.
+RECENT_STEPS = 12
 # A loss this many times its value at the start of the run counts as diverged:
 # the run stops while the weights are still finite, so a lower lr can recover.
 DIVERGENCE_FACTOR = 1e12
@@ -69,6 +71,9 @@ class Snapshot:
     events: tuple[Event, ...] = ()
     message: str = ""
     device_note: str = ""  # why the device differs from the one asked for, if it does
+    # The weights of the last few steps, the current weights last (the blackboard's jumps).
+    recent_w: np.ndarray | None = None
+    recent_b: np.ndarray | None = None
 
 
 def make_dataset(settings: Settings) -> Dataset:
@@ -106,6 +111,7 @@ class Run:
                                settings.init_w, settings.init_b, method=settings)
         self.history = LossHistory()
         self.recording = Recording()  # every step, for run files and CSV export
+        self._recent = np.zeros((3, 0))  # step, w, b of the last RECENT_STEPS steps
         self.data_version = 1
         self.state = State.READY
         self.budget_end = settings.steps
@@ -148,6 +154,8 @@ class Run:
             self._arm_divergence_limit()
         batch = self.trainer.run(count)
         self.history.add(batch)
+        self._recent = np.concatenate([self._recent, np.stack([batch.step, batch.w, batch.b])],
+                                      axis=1)[:, -RECENT_STEPS:]
         self.recording.add(batch)
         every = self.settings.log_every
         self.pending_rows.extend(log_rows(batch, every))
@@ -223,6 +231,7 @@ class Run:
         s = self.settings
         self.trainer.reset(s.init_w, s.init_b)
         self.history.clear()
+        self._recent = np.zeros((3, 0))
         self.recording.clear()
         self.latest = None
         self.budget_end = s.steps
@@ -291,6 +300,9 @@ class Run:
         loss = self.latest.loss if self.latest and self.latest.step == self.step else None
         if loss is None:
             loss = self.current_loss()
+        steps, recent_w, recent_b = self._recent
+        if not len(steps) or steps[-1] < self.step:  # the weights the last step moved to
+            recent_w, recent_b = np.r_[recent_w, w], np.r_[recent_b, b]
         return Snapshot(
             state=self.state, step=self.step, budget_end=self.budget_end, w=w, b=b, loss=loss,
             learning_rate=self.learning_rate, settings=self.settings, theory=self.theory,
@@ -299,5 +311,5 @@ class Run:
             x=self.dataset.x if with_data else None, y=self.dataset.y if with_data else None,
             data_version=self.data_version, data_source=self.dataset.source,
             rows=rows, rows_skipped=skipped, events=events, message=message,
-            device_note=self.device.note,
+            device_note=self.device.note, recent_w=recent_w, recent_b=recent_b,
         )
