@@ -21,6 +21,7 @@ from lrtui.app.screens.compare_screen import CompareScreen, default_learning_rat
 from lrtui.app.screens.help_screen import HelpScreen
 from lrtui.app.screens.landscape_screen import LandscapeScreen
 from lrtui.app.screens.lr_find_screen import Choice, LrFindScreen
+from lrtui.app.screens.map_screen import MapScreen
 from lrtui.app.screens.method_screen import MethodScreen
 from lrtui.app.textual_internals import SafeCommandPalette
 from lrtui.app.themes import DEFAULT_THEME, load_themes, theme_from_file
@@ -65,6 +66,7 @@ class LrApp(App):
         Binding("g", "landscape", "landscape"),
         Binding("c", "compare", "compare"),
         Binding("f", "find_lr", "find lr"),
+        Binding("m", "lr_map", "lr map"),
         Binding("o", "method", "optimizer"),
         Binding("v", "toggle_lr_curve", "lr curve"),
         Binding("question_mark", "help", "help", key_display="?"),
@@ -229,6 +231,23 @@ class LrApp(App):
         if choice is not None:
             self.controller.send("set_lr", choice.learning_rate, f"set to {choice.name} "
                                  "from the range test")
+
+    def action_lr_map(self) -> None:
+        """The lr × steps map from the run's settings; enter there makes the chosen lr the run's."""
+        if isinstance(self.screen, MapScreen):
+            return
+        run = self.controller.run
+        if run is None or self.snapshot is None or self.snapshot.state in (State.LOADING, State.ERROR):
+            self.notify("the map needs TensorFlow loaded: wait for the run to be ready",
+                        severity="warning", timeout=4)
+            return
+        if self.controller.running:
+            self.controller.send("toggle")  # the map has the cores to itself meanwhile
+        self.push_screen(MapScreen(self.settings, run.dataset, run.device.name), self._lr_from_map)
+
+    def _lr_from_map(self, learning_rate: float | None) -> None:
+        if learning_rate is not None:
+            self.controller.send("set_lr", learning_rate, "set from the lr map")
 
     def action_method(self) -> None:
         if not isinstance(self.screen, MethodScreen):

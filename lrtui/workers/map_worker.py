@@ -1,0 +1,104 @@
+"""The worker side of the lr map: computes it in a thread, a chunk at a time, and can stop.
+
+The screen runs a `MapWorker` as a Textual thread worker: the thread body
+builds the map (TensorFlow is loaded by the app's run by then), advances it
+one compiled call at a time, checks `stop` before each one, and hands a
+`MapProgress` to `publish` after each (a few per second at most, and always
+the last). No Textual here: `publish` is the screen's post_message.
+
+Building the lane trainer compiles it with XLA (about half a second); the
+built one is kept in `TRAINERS` and lent to the next map with the same lanes
+and method, so opening the map again costs only the steps.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from lrtui.engine.data import Dataset
+from lrtui.engine.lr_map import LrMap, LrMapView
+from lrtui.settings.fields import METHOD_FIELDS, Settings
+
+FRAME_SECONDS = 0.1  # progress frames at most this often
+
+
+@dataclass(frozen=True)
+class MapProgress:
+    """What the screen draws: the map so far, how long it took, or why there is none."""
+
+    view: LrMapView | None
+    seconds: float = 0.0
+    error: str = ""
+    stopped: bool = False  # cancelled before the budget
+
+    @property
+    def finished(self) -> bool:
+        return self.error != "" or self.stopped or (self.view is not None and self.view.complete)
+
+
+class TrainerShelf:
+    """Built lane trainers, lent out one map at a time (a map that is still stopping keeps its own)."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._kept: dict[tuple, object] = {}
+
+    @staticmethod
+    def key(settings: Settings, lanes: int, device: str) -> tuple:
+        return (lanes, device, *(getattr(settings, name) for name in METHOD_FIELDS))
+
+    def lend(self, key: tuple):
+        with self._lock:
+            return self._kept.pop(key, None)
+
+    def give_back(self, key: tuple, trainer) -> None:
+        with self._lock:
+            self._kept.clear()  # one kept at a time: each holds its compiled chunks
+            self._kept[key] = trainer
+
+
+TRAINERS = TrainerShelf()
+
+
+class MapWorker:
+    def __init__(self, settings: Settings, dataset: Dataset, device: str, learning_rates,
+                 steps: int, publish: Callable[[MapProgress], None],
+                 shelf: TrainerShelf = TRAINERS):
+        self.settings = settings
+        self.dataset = dataset
+        self.device = device
+        self.learning_rates = learning_rates
+        self.steps = steps
+        self.publish = publish
+        self.shelf = shelf
+        self.stop = threading.Event()
+        self.finished = threading.Event()  # set when the thread body has returned
+
+    def cancel(self) -> None:
+        self.stop.set()
+
+    def __call__(self) -> None:
+        started = time.perf_counter()
+        key = self.shelf.key(self.settings, len(self.learning_rates), self.device)
+        lane_map = None
+        try:
+            lane_map = LrMap(self.settings, self.device, self.learning_rates, self.steps,
+                             self.dataset, trainer=self.shelf.lend(key))
+            last = 0.0
+            while not lane_map.done and not self.stop.is_set():
+                lane_map.advance()
+                now = time.perf_counter()
+                if now - last >= FRAME_SECONDS and not lane_map.done:
+                    last = now
+                    self.publish(MapProgress(lane_map.view(), now - started))
+            self.publish(MapProgress(lane_map.view(), time.perf_counter() - started,
+                                     stopped=not lane_map.done))
+        except Exception as error:  # a method the lanes cannot follow, a device gone
+            self.publish(MapProgress(None, time.perf_counter() - started, error=str(error)))
+        finally:
+            if lane_map is not None:
+                self.shelf.give_back(key, lane_map.trainer)
+            self.finished.set()

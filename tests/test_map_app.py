@@ -1,0 +1,100 @@
+"""The map (m) and blackboard (b) screens: real TensorFlow, real Textual, driven by the Pilot."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from lrtui.app.screens.map_screen import MapFrame, MapScreen
+from lrtui.app.widgets.lr_map_plot import CURSOR, MapPlot, shades
+from lrtui.engine.run import State
+from lrtui.settings.fields import Settings
+from lrtui.workers.map_worker import MapProgress
+from tests.test_app import ready_app, state_is, wait_for
+
+
+def map_progress(app) -> MapProgress | None:
+    screen = app.screen
+    return screen.progress if isinstance(screen, MapScreen) else None
+
+
+def map_done(app) -> bool:
+    progress = map_progress(app)
+    return progress is not None and progress.finished
+
+
+async def open_map(app, pilot) -> MapScreen:
+    await pilot.press("m")
+    await wait_for(pilot, lambda: map_done(app), timeout=60, what="m to compute the map")
+    return app.screen
+
+
+async def test_m_draws_the_map_reads_the_cursor_and_enter_sets_the_lr():
+    async with ready_app() as (app, pilot):
+        screen = await open_map(app, pilot)
+        view = screen.progress.view
+        theory = app.snapshot.theory
+        assert len(view.learning_rates) == 128 and view.steps == 200 and view.complete
+        assert math.isclose(view.learning_rates[0], theory.lr_max / 1000)
+        readout = str(screen.query_one("#map-readout").render())
+        assert "map done" in readout and "lr_max" in readout
+        # The cursor starts on the run's lr at the last step, and reads out that lane.
+        assert math.isclose(view.learning_rates[screen.cursor.lane], 0.1, rel_tol=0.06)
+        plot = screen.query_one(MapPlot)
+        assert CURSOR in str(plot.render())
+        # Move right 8 lanes and up: the readout follows, then enter applies that lr.
+        for key in ("shift+right", "up", "up"):
+            await pilot.press(key)
+        lane = screen.cursor.lane
+        assert screen.cursor.step < 199
+        chosen = float(view.learning_rates[lane])
+        assert f"lr {chosen:.4g}" in str(screen.query_one("#map-readout").render())
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: not isinstance(app.screen, MapScreen), what="enter to close")
+        await wait_for(pilot, lambda: math.isclose(app.snapshot.learning_rate, chosen, rel_tol=1e-9),
+                       what="the chosen lr to reach the run")
+
+
+async def test_the_map_shows_the_cliff_at_lr_max_in_the_picture():
+    async with ready_app() as (app, pilot):
+        screen = await open_map(app, pilot)
+        view = screen.progress.view
+        plot = screen.query_one(MapPlot)
+        width, height = plot.plot_size()
+        _, code = shades(view, width, 2 * height)
+        bottom = code[-1]
+        # At the last step: the columns past the cliff are diverged, those before it are not.
+        diverged_columns = np.flatnonzero(bottom == 1)
+        assert len(diverged_columns) and np.all(np.diff(diverged_columns) == 1)
+        cliff = diverged_columns[0] / (width - 1)
+        where_lr_max = math.log(view.theory.lr_max / view.learning_rates[0]) / \
+            math.log(view.learning_rates[-1] / view.learning_rates[0])
+        assert abs(cliff - where_lr_max) <= 2 / width
+
+
+async def test_escape_stops_a_long_map_and_frames_after_dismissal_are_ignored():
+    async with ready_app(Settings(steps=5_000_000)) as (app, pilot):
+        await pilot.press("m")
+        await wait_for(pilot, lambda: map_progress(app) is not None, timeout=60,
+                       what="the first progress frame")
+        screen = app.screen
+        assert not screen.progress.finished
+        assert "computing" in str(screen.query_one("#map-readout").render())
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, MapScreen), what="escape to close")
+        await wait_for(pilot, lambda: screen.worker.finished.is_set(), timeout=10,
+                       what="the map's thread to stop within a chunk")
+        # A frame arriving now, after the screen left, changes nothing and raises nothing.
+        screen.post_message(MapFrame(screen.progress))
+        screen.on_map_frame(MapFrame(screen.progress))
+        await pilot.pause(0.1)
+        assert state_is(app, State.READY, State.PAUSED)
+
+
+async def test_a_frame_before_the_screen_is_composed_is_ignored():
+    async with ready_app() as (app, pilot):
+        run = app.controller.run
+        screen = MapScreen(app.settings, run.dataset, run.device.name)
+        screen.on_map_frame(MapFrame(MapProgress(None, error="not yet")))  # not mounted: nothing
+        assert screen.progress is None
