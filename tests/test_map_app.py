@@ -98,3 +98,35 @@ async def test_a_frame_before_the_screen_is_composed_is_ignored():
         screen = MapScreen(app.settings, run.dataset, run.device.name)
         screen.on_map_frame(MapFrame(MapProgress(None, error="not yet")))  # not mounted: nothing
         assert screen.progress is None
+
+
+# -- the blackboard ----------------------------------------------------------------------
+
+async def test_b_draws_the_slice_live_and_d_turns_the_direction():
+    from lrtui.app.screens.blackboard_screen import BlackboardScreen
+    from lrtui.app.widgets.blackboard_plot import BlackboardPlot
+
+    async with ready_app(Settings(learning_rate=0.6)) as (app, pilot):
+        await pilot.press("b")
+        await wait_for(pilot, lambda: isinstance(app.screen, BlackboardScreen), what="b to open")
+        screen = app.screen
+        plot = screen.query_one(BlackboardPlot)
+        await wait_for(pilot, lambda: plot.cut is not None, what="the first slice")
+        assert plot.cut.direction == "b" and plot.cut.curvature == 2.0
+        # s steps the run from here; the slice follows it, one more jump each step.
+        for count in range(1, 4):
+            await pilot.press("s")
+            await wait_for(pilot, lambda: len(plot.cut.steps_offset) == count + 1,
+                           what=f"{count} jumps on the blackboard")
+        await pilot.press("d", "d")
+        await wait_for(pilot, lambda: plot.cut.direction == "steep", what="d twice: the steep direction")
+        theory = app.snapshot.theory
+        assert math.isclose(plot.cut.curvature, theory.lambda_max, rel_tol=1e-9)
+        words = str(screen.query_one("#blackboard-text").render())
+        assert "jumps across and back" in words and "0.7558" in words
+        # Every jump along the steep direction flips the side of the bottom.
+        around = plot.cut.steps_offset - plot.cut.bottom
+        assert np.all(np.sign(around[1:]) == -np.sign(around[:-1]))
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, BlackboardScreen), what="escape")
+        screen.show_snapshot(app.snapshot)  # a frame after it left: ignored, no error

@@ -17,6 +17,7 @@ from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
 from lrtui import stats
+from lrtui.app.screens.blackboard_screen import BlackboardScreen
 from lrtui.app.screens.compare_screen import CompareScreen, default_learning_rates
 from lrtui.app.screens.help_screen import HelpScreen
 from lrtui.app.screens.landscape_screen import LandscapeScreen
@@ -34,6 +35,7 @@ from lrtui.app.widgets.step_log import StepLog
 from lrtui.app.widgets.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmall
 from lrtui.engine.run import Snapshot, State
 from lrtui.settings.fields import Settings
+from lrtui.workers.map_worker import prepare
 from lrtui.workers.run_worker import Controller, reopen_run
 
 
@@ -67,6 +69,7 @@ class LrApp(App):
         Binding("c", "compare", "compare"),
         Binding("f", "find_lr", "find lr"),
         Binding("m", "lr_map", "lr map"),
+        Binding("b", "blackboard", "blackboard"),
         Binding("o", "method", "optimizer"),
         Binding("v", "toggle_lr_curve", "lr curve"),
         Binding("question_mark", "help", "help", key_display="?"),
@@ -93,6 +96,7 @@ class LrApp(App):
                                      load_engine=load_engine, dataset=dataset,
                                      acknowledge=True)
         self._worker: Worker | None = None
+        self._map_prepared = False
         self._register_themes(settings.theme)
 
     def post_message_from_worker(self, snapshot: Snapshot) -> None:
@@ -163,6 +167,8 @@ class LrApp(App):
         if snap.state == State.ERROR:
             self.notify(snap.message, markup=False, title="cannot train", severity="error",
                         timeout=30)
+        if snap.state == State.READY and not self._map_prepared:
+            self._prepare_map()
         # A screen on top that shows the run (the landscape) gets every frame too.
         show = getattr(self.screen, "show_snapshot", None)
         if show is not None:
@@ -172,7 +178,7 @@ class LrApp(App):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
-            self.notify(f"the training worker stopped: {event.worker.error}", markup=False, severity="error",
+            self.notify(f"the {event.worker.name} worker stopped: {event.worker.error}", markup=False, severity="error",
                         timeout=30)
 
     # -- keys ----------------------------------------------------------------------
@@ -201,6 +207,10 @@ class LrApp(App):
     def action_landscape(self) -> None:
         if not isinstance(self.screen, LandscapeScreen):
             self.push_screen(LandscapeScreen())
+
+    def action_blackboard(self) -> None:
+        if not isinstance(self.screen, BlackboardScreen):
+            self.push_screen(BlackboardScreen())
 
     def action_compare(self) -> None:
         """Compare mode starts from the main run's settings; the main run pauses meanwhile."""
@@ -244,6 +254,16 @@ class LrApp(App):
         if self.controller.running:
             self.controller.send("toggle")  # the map has the cores to itself meanwhile
         self.push_screen(MapScreen(self.settings, run.dataset, run.device.name), self._lr_from_map)
+
+    def _prepare_map(self) -> None:
+        """Compile the lr map's lanes in the background once the run is ready: m then answers at once."""
+        run = self.controller.run
+        if run is None:
+            return
+        self._map_prepared = True
+        settings, dataset, device = run.settings, run.dataset, run.device.name
+        self.run_worker(lambda: prepare(settings, dataset, device), name="lr map warm-up",
+                        thread=True, exit_on_error=False)
 
     def _lr_from_map(self, learning_rate: float | None) -> None:
         if learning_rate is not None:

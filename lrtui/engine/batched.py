@@ -168,7 +168,7 @@ class BatchedTrainer:
     # -- training ----------------------------------------------------------
     def run(self, count: int) -> BatchRecords:
         """Up to `count` lock-steps of every run that is neither held nor frozen."""
-        capacity = next((c for c in CAPACITIES if c >= count), CAPACITIES[-1])
+        capacity = _capacity(count)
         count = min(count, capacity)
         chunk = self._chunks.get(capacity) or self._compile(capacity)
         before = self.frozen.numpy().copy()
@@ -232,10 +232,16 @@ class BatchedTrainer:
         self._chunks[capacity] = compiled
         return compiled
 
-    def warm_up(self) -> None:
-        for capacity in CAPACITIES[:3]:
+    def warm_up(self, counts=None) -> None:
+        """Compile the chunks that runs of these step counts will use (default: the small ones)."""
+        capacities = CAPACITIES[:3] if counts is None else sorted({_capacity(c) for c in counts})
+        for capacity in capacities:
             if capacity not in self._chunks:
                 self._compile(capacity)
+
+
+def _capacity(count: int) -> int:
+    return next((c for c in CAPACITIES if c >= count), CAPACITIES[-1])
 
 
 def _losses(w, b, x, y):

@@ -59,6 +59,11 @@ def default_learning_rates(theory: Theory | None, learning_rate: float,
     return np.geomspace(low, high, num)
 
 
+def chunk_steps(lanes: int) -> int:
+    """Steps per compiled call for this many lanes."""
+    return max(s for s in CHUNK_STEPS if s * lanes <= CELLS_PER_CHUNK or s == CHUNK_STEPS[0])
+
+
 def check_grid(lr_min: float, lr_max: float, num: int, steps: int) -> None:
     """Refuse a grid no map can have, with one line saying what is wrong."""
     if not (isinstance(num, int) and 1 <= num <= MAX_LANES):
@@ -148,7 +153,7 @@ class LrMap:
             trainer.set_learning_rates(lrs)
         self.trainer.reset(settings.init_w, settings.init_b)
         self.history = LossHistory(buckets, lanes=lanes, carried=())
-        self.chunk = max(s for s in CHUNK_STEPS if s * lanes <= CELLS_PER_CHUNK or s == CHUNK_STEPS[0])
+        self.chunk = chunk_steps(lanes)
         self.steps_done = 0
         self.final_loss = np.full(lanes, np.nan)
         self.steps_to_1pct = np.full(lanes, -1, np.int64)

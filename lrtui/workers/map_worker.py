@@ -19,7 +19,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from lrtui.engine.data import Dataset
-from lrtui.engine.lr_map import LrMap, LrMapView
+from lrtui.engine.lr_map import (
+    LrMap,
+    LrMapView,
+    MapError,
+    check_method,
+    chunk_steps,
+    default_learning_rates,
+    lane_trainer,
+)
+from lrtui.engine.theory import theory_of
 from lrtui.settings.fields import METHOD_FIELDS, Settings
 
 FRAME_SECONDS = 0.1  # progress frames at most this often
@@ -54,6 +63,10 @@ class TrainerShelf:
         with self._lock:
             return self._kept.pop(key, None)
 
+    def has(self, key: tuple) -> bool:
+        with self._lock:
+            return key in self._kept
+
     def give_back(self, key: tuple, trainer) -> None:
         with self._lock:
             self._kept.clear()  # one kept at a time: each holds its compiled chunks
@@ -61,6 +74,24 @@ class TrainerShelf:
 
 
 TRAINERS = TrainerShelf()
+
+
+def prepare(settings: Settings, dataset: Dataset, device: str, shelf: TrainerShelf = TRAINERS) -> None:
+    """Build and compile the default map's lane trainer before the key is pressed.
+
+    The app calls it in a thread once its run is ready, so that `m` costs only the steps.
+    """
+    try:
+        check_method(settings)
+    except MapError:
+        return  # the map will say why when asked for
+    rates = default_learning_rates(theory_of(dataset.x, dataset.y), settings.learning_rate)
+    key = shelf.key(settings, len(rates), device)
+    if shelf.has(key):
+        return
+    trainer = lane_trainer(dataset, device, rates, settings)
+    trainer.warm_up(counts=(min(settings.steps, chunk_steps(len(rates))),))
+    shelf.give_back(key, trainer)
 
 
 class MapWorker:

@@ -171,7 +171,7 @@ class MapPlot(Widget):
         """Glyphs over the cells: the theory's lines, the predicted steps to 1%, the cursor."""
         marks: dict[tuple[int, int], tuple[str, tuple[int, int, int], bool]] = {}
         theory = view.theory
-        for (name, glyph, colour), lr in zip(LINES, (theory.lr_opt, theory.lr_zigzag, theory.lr_max)):
+        for (_, glyph, colour), lr in zip(LINES, (theory.lr_opt, theory.lr_zigzag, theory.lr_max)):
             column = column_of_lr(lr, view.learning_rates, width)
             if column is not None:
                 for row in range(height):
