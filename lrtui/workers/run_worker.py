@@ -16,13 +16,12 @@ from lrtui.engine.data import Dataset
 from lrtui.engine.run import Run, Snapshot, State, fmt, make_dataset
 from lrtui.engine.startup import load_run
 from lrtui.engine.theory import theory_of
-from lrtui.settings.fields import Settings
+from lrtui.settings.fields import LR_RANGE, LR_RANGE_TEXT, Settings
 from lrtui.workers.pacing import PacedWorker
 
 # A frame carries at most this many log rows: the pane shows the newest few
 # dozen, and at max speed a frame can span thousands of logged steps.
 ROWS_PER_FRAME = 100
-LR_RANGE = (1e-10, 1e4)
 
 
 class Controller(PacedWorker):
@@ -117,7 +116,7 @@ class Controller(PacedWorker):
     def _do_scale_lr(self, run: Run, factor: float) -> None:
         new = run.learning_rate * factor
         if not LR_RANGE[0] <= new <= LR_RANGE[1]:
-            run.say(f"lr {fmt(new)} would be out of range (1e-10 to 1e4): unchanged", "warning")
+            run.say(f"lr {fmt(new)} would be out of range ({LR_RANGE_TEXT}): unchanged", "warning")
             return
         run.set_learning_rate(new, "doubled" if factor > 1 else "halved")
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import csv
 import json
-import time
 
 import pytest
+from support import LOAD_TIMEOUT, wait_for
 
 from lrtui.app.app import LrApp
 from lrtui.app.widgets.step_log import StepLog
@@ -18,18 +18,6 @@ from lrtui.engine.run import State
 from lrtui.engine.runfile import read_run_file
 from lrtui.settings.config_file import read_config
 from lrtui.settings.fields import SettingError, Settings
-
-LOAD_TIMEOUT = 180
-
-
-async def wait_for(pilot, predicate, timeout: float = 30, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            snap = pilot.app.snapshot
-            pytest.fail(f"timed out after {timeout} s waiting for {what}; "
-                        f"state {snap.state if snap else None}, step {snap.step if snap else None}")
-        await pilot.pause(0.05)
 
 
 def summary(capsys, *args) -> dict:

@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 import pytest
+from support import pause, ready_app, start, state_is, unchanged_for, wait_for
 from textual.widgets import DataTable
 
 from lrtui.app.screens.compare_screen import CompareScreen
@@ -23,7 +24,6 @@ from lrtui.engine.compare import RunStatus
 from lrtui.engine.landscape import frame
 from lrtui.engine.run import State
 from lrtui.settings.fields import Settings
-from tests.test_app import pause, ready_app, start, state_is, unchanged_for, wait_for
 
 
 def plot_text(widget) -> str:

@@ -5,25 +5,13 @@ Real TensorFlow and Textual; bounded polls only.
 
 from __future__ import annotations
 
-import time
-
-import pytest
+from support import LOAD_TIMEOUT, wait_for
 
 from lrtui.app.app import LrApp
 from lrtui.app.widgets.loss_plot import LossPlot
 from lrtui.engine.run import State
 from lrtui.replay.player import screen_text
 from lrtui.settings.fields import Settings
-
-LOAD_TIMEOUT = 180
-
-
-async def wait_for(pilot, predicate, timeout: float = 30, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {what}")
-        await pilot.pause(0.05)
 
 
 async def finished_app(pilot, app) -> None:

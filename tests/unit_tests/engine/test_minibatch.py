@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from support import LESSON_DATA
 
-from lrtui.engine.data import generate
 from lrtui.engine.startup import import_tensorflow
 from lrtui.settings.fields import Settings
 
 import_tensorflow()
 from lrtui.engine.trainer import Trainer  # noqa: E402
 
-DATA = generate(100, 0.0, 1.0, 0.1, 0.5, 0.1, 0)
+DATA = LESSON_DATA
 
 
 def full_loss_and_grads(w, b):

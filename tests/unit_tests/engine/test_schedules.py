@@ -11,8 +11,8 @@ import math
 
 import numpy as np
 import pytest
+from support import LESSON_DATA
 
-from lrtui.engine.data import generate
 from lrtui.engine.startup import import_tensorflow
 from lrtui.settings.fields import Settings
 
@@ -23,7 +23,7 @@ from lrtui.engine.trainer import Trainer  # noqa: E402
 
 LR = 0.05
 STEPS = np.arange(300)
-DATA = generate(100, 0.0, 1.0, 0.1, 0.5, 0.1, 0)
+DATA = LESSON_DATA
 
 
 def lrs_used(method: Settings, steps: int = 300) -> np.ndarray:

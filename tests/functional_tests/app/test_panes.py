@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from textual.app import App, ComposeResult
 
+from lrtui.app.textual_internals import app_exception
 from lrtui.app.widgets.loss_plot import LossPlot
 from lrtui.app.widgets.step_log import MAX_BATCH, StepLog
 from lrtui.engine.history import CurveView, LogRow
@@ -43,7 +44,7 @@ async def test_converged_curve_with_the_reference_line_inside_draws(log, ols_los
         await pilot.pause()
         rendered = plot.render()
         assert "loss" in str(rendered)
-    assert app._exception is None
+    assert app_exception(app) is None
 
 
 class LogOnly(App):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from support import CPU
 
 from lrtui.engine.data import generate
-from lrtui.engine.device import DeviceChoice
 from lrtui.engine.run import DIVERGENCE_FACTOR, Run, State
 from lrtui.engine.startup import import_tensorflow
 from lrtui.engine.theory import theory_of
@@ -15,7 +15,6 @@ from lrtui.settings.fields import Settings
 import_tensorflow()
 from lrtui.engine.trainer import Trainer  # noqa: E402  (after the quiet import)
 
-CPU = DeviceChoice("/CPU:0")
 DEFAULT = Settings()
 
 
@@ -190,3 +189,33 @@ def test_lr_above_lr_max_warns_first():
     run = Run(DEFAULT.with_(learning_rate=0.9), CPU, default_data())
     _, events = run.drain()
     assert any("above lr_max" in e.text and e.kind == "warning" for e in events)
+
+
+def test_compiling_ahead_never_changes_the_numbers():
+    """A warmed-up trainer runs a long request as short chunks while the long chunk compiles
+    in the background: same steps, same numbers, bit for bit, as one compiled on demand."""
+    import time
+
+    from lrtui.engine.trainer import CAPACITIES
+
+    ahead = Trainer(default_data(), "/CPU:0", 0.3, 0.0, -1.0)
+    ahead.warm_up()
+    on_demand = Trainer(default_data(), "/CPU:0", 0.3, 0.0, -1.0)
+    first, second = ahead.run(20_000), on_demand.run(20_000)
+    for field in ("step", "loss", "w", "b", "dw", "db", "lr"):
+        assert np.array_equal(getattr(first, field), getattr(second, field)), field
+    deadline = time.monotonic() + 120
+    while ahead.compiling and time.monotonic() < deadline:
+        ahead._background.join(0.5)
+    assert not ahead.compiling, "the background compile did not finish in 120 s"
+    assert sorted(ahead._chunks) == list(CAPACITIES)
+
+
+def test_a_new_method_throws_away_what_was_compiled_ahead():
+    trainer = Trainer(default_data(), "/CPU:0", 0.1, 0.0, -1.0)
+    trainer.warm_up()
+    trainer.configure(Settings(optimizer="adam"))
+    trainer._background.join(120)
+    adam = trainer.run(300)
+    fresh = Trainer(default_data(), "/CPU:0", 0.1, 0.0, -1.0, method=Settings(optimizer="adam"))
+    assert np.array_equal(adam.w, fresh.run(300).w), "a chunk compiled for plain GD was used for adam"

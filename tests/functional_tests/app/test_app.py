@@ -10,9 +10,21 @@ from __future__ import annotations
 
 import math
 import time
-from contextlib import asynccontextmanager
 
-import pytest
+from support import (
+    LOAD_TIMEOUT,
+    SIZE,
+    describe,
+    log_text,
+    pause,
+    ready_app,
+    start,
+    state_is,
+    text_of,
+    type_text,
+    unchanged_for,
+    wait_for,
+)
 from textual.widgets import Footer, Input, Static
 
 from lrtui.app.app import LrApp
@@ -24,74 +36,6 @@ from lrtui.app.widgets.status_line import StatusLine
 from lrtui.app.widgets.step_log import StepLog
 from lrtui.engine.run import State
 from lrtui.settings.fields import Settings
-
-SIZE = (120, 40)
-# The first app of the process imports TensorFlow in its worker thread.
-LOAD_TIMEOUT = 180
-
-
-# -- helpers ---------------------------------------------------------------------
-
-def describe(app: LrApp) -> str:
-    snap = app.snapshot
-    if snap is None:
-        return "no snapshot yet"
-    return (f"state={snap.state.name} step={snap.step} budget_end={snap.budget_end} "
-            f"lr={snap.learning_rate} w={snap.w} b={snap.b} loss={snap.loss}")
-
-
-async def wait_for(pilot, predicate, timeout: float = 30, what: str = "") -> None:
-    """Poll `predicate()` between 0.05 s pilot pauses; fail after `timeout` seconds."""
-    app = pilot.app
-    deadline = time.monotonic() + timeout
-    while True:
-        if predicate():
-            return
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {what or predicate}; "
-                        f"app: {describe(app)}")
-        await pilot.pause(0.05)
-
-
-def state_is(app: LrApp, *states: State) -> bool:
-    return app.snapshot is not None and app.snapshot.state in states
-
-
-@asynccontextmanager
-async def ready_app(settings: Settings | None = None, size=SIZE):
-    """An app whose run is built (TensorFlow loaded, trainer compiled): state READY."""
-    app = LrApp(settings or Settings())
-    async with app.run_test(size=size) as pilot:
-        await wait_for(pilot, lambda: state_is(app, State.READY), LOAD_TIMEOUT,
-                       "the run to load (state READY)")
-        yield app, pilot
-
-
-async def start(app: LrApp, pilot) -> None:
-    """Press space and wait until the run is running and has made progress."""
-    before = app.snapshot.step
-    await pilot.press("space")
-    await wait_for(pilot, lambda: state_is(app, State.RUNNING) and app.snapshot.step > before,
-                   what="space to start the run (RUNNING, step increasing)")
-
-
-async def pause(app: LrApp, pilot) -> None:
-    await pilot.press("space")
-    await wait_for(pilot, lambda: state_is(app, State.PAUSED), what="space to pause (PAUSED)")
-
-
-async def type_text(pilot, text: str) -> None:
-    if text:
-        await pilot.press(*text)
-
-
-def text_of(widget: Static) -> str:
-    """The plain text a Static shows (markup stripped)."""
-    return str(widget.render())
-
-
-def log_text(app: LrApp) -> str:
-    return "\n".join(strip.text for strip in app.query_one(StepLog).lines)
 
 
 def assert_shown(app: LrApp, widget, name: str) -> None:
@@ -111,19 +55,6 @@ def panes(app: LrApp) -> dict:
         "status line": app.query_one(StatusLine),
         "footer": app.query_one(Footer),
     }
-
-
-async def unchanged_for(pilot, app: LrApp, polls: int = 3, gap: float = 0.5) -> None:
-    """Check over polls×gap seconds that neither the shown nor the run's step moves."""
-    run = app.controller.run
-    shown, actual = app.snapshot.step, run.step
-    assert shown == actual, f"paused, yet the app shows step {shown} and the run is at {actual}"
-    for i in range(polls):
-        await pilot.pause(gap)
-        assert app.snapshot.step == shown, \
-            f"paused, yet the shown step moved {shown} -> {app.snapshot.step} (poll {i + 1})"
-        assert run.step == actual, \
-            f"paused, yet the run's step moved {actual} -> {run.step} (poll {i + 1})"
 
 
 # -- 1. layout -------------------------------------------------------------------

@@ -26,6 +26,8 @@ from lrtui.commands.serve import app_command, notice
 from lrtui.engine.runfile import read_run_file
 from lrtui.settings.fields import Settings
 
+pytestmark = pytest.mark.browser
+
 aiohttp = pytest.importorskip("aiohttp", reason="textual-serve (and aiohttp) not installed")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -6,9 +6,9 @@ import math
 
 import numpy as np
 import pytest
+from support import CPU
 
 from lrtui.engine.compare import CompareRun, RunStatus, check_runs
-from lrtui.engine.device import DeviceChoice
 from lrtui.engine.run import Run, State, make_dataset
 from lrtui.engine.startup import import_tensorflow
 from lrtui.engine.update_rules import OPTIMIZERS, reference_run
@@ -16,7 +16,6 @@ from lrtui.settings.fields import Settings
 
 import_tensorflow()
 
-CPU = DeviceChoice("/CPU:0")
 LESSON = Settings()
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from support import LESSON_DATA
 
-from lrtui.engine.data import generate
 from lrtui.engine.startup import import_tensorflow
 from lrtui.settings.fields import OPTIMIZERS, Settings
 
@@ -15,7 +15,7 @@ import keras  # noqa: E402
 from lrtui.engine.optimizers import make_optimizer  # noqa: E402
 from lrtui.engine.trainer import Trainer  # noqa: E402
 
-DATA = generate(100, 0.0, 1.0, 0.1, 0.5, 0.1, 0)
+DATA = LESSON_DATA
 X = DATA.x.astype(np.float64)
 Y = DATA.y.astype(np.float64)
 

@@ -6,45 +6,16 @@ poll on the app's state, never a sleep.
 
 from __future__ import annotations
 
-import time
-from contextlib import asynccontextmanager
-
 import numpy as np
 import pytest
+from support import log_text, ready_app, wait_for
 from textual.widgets import Input
 
-from lrtui.app.app import LrApp
 from lrtui.app.screens.lr_find_screen import LrFindScreen, RangePlot
 from lrtui.app.screens.method_screen import MethodParams, MethodScreen
 from lrtui.app.widgets.lr_plot import LrPlot
-from lrtui.app.widgets.step_log import StepLog
 from lrtui.engine.run import State
 from lrtui.settings.fields import Settings
-
-LOAD_TIMEOUT = 180
-
-
-async def wait_for(pilot, predicate, timeout: float = 60, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            snap = pilot.app.snapshot
-            pytest.fail(f"timed out after {timeout} s waiting for {what}; state "
-                        f"{snap.state if snap else None}, step {snap.step if snap else None}")
-        await pilot.pause(0.05)
-
-
-@asynccontextmanager
-async def ready_app(settings: Settings | None = None, size=(120, 40)):
-    app = LrApp(settings or Settings())
-    async with app.run_test(size=size) as pilot:
-        await wait_for(pilot, lambda: app.snapshot is not None and app.snapshot.state == State.READY,
-                       LOAD_TIMEOUT, "the run to load")
-        yield app, pilot
-
-
-def log_text(app: LrApp) -> str:
-    return "\n".join(strip.text for strip in app.query_one(StepLog).lines)
 
 
 async def submit(pilot, field: Input, text: str) -> None:

@@ -17,7 +17,7 @@ from lrtui.replay.player import ReplayError, find_launch, parse_size, replay_tap
 from lrtui.replay.tape import load_tape, parse_tape
 from lrtui.settings.fields import Settings
 
-DEMO = Path(__file__).resolve().parent.parent / "demo.tape"
+DEMO = Path(__file__).resolve().parents[3] / "demo.tape"
 
 
 def svg_text(path: Path) -> str:

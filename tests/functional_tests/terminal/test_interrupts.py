@@ -25,6 +25,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.pty
+
 EXIT_DEADLINE = 2.0
 START_DEADLINE = 120.0  # importing TensorFlow and compiling the chunks on a busy machine
 LRTUI = [sys.executable, "-m", "lrtui"]
@@ -221,7 +223,7 @@ def no_tensorflow(env, tmp_path):
     (fake / "__init__.py").write_text('raise ImportError("libtensorflow_framework.so.2: '
                                       'cannot open shared object file")\n')
     env = dict(env)
-    env["PYTHONPATH"] = os.pathsep.join([str(fake.parent), str(Path(__file__).parents[1])])
+    env["PYTHONPATH"] = os.pathsep.join([str(fake.parent), str(Path(__file__).parents[3])])
     return env
 
 

@@ -20,20 +20,21 @@ import os
 import random
 import time
 import traceback
-import unicodedata
 from collections import Counter, deque
 
 import pytest
-from test_app import LOAD_TIMEOUT, describe, state_is, wait_for
+from support import LOAD_TIMEOUT, describe, state_is, wait_for
 from textual import events
 from textual.command import CommandPalette
-from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
 from textual.widgets import Input
 
 from lrtui.app.app import LrApp
+from lrtui.app.textual_internals import app_exception, send_keys
 from lrtui.app.widgets.hyperparams import FIELDS
 from lrtui.engine.run import State
 from lrtui.settings.fields import OPTIMIZERS, SCHEDULES, SPEEDS, Settings
+
+pytestmark = pytest.mark.monkey
 
 ACTIONS = int(os.environ.get("LRTUI_MONKEY_ACTIONS", "2000"))
 SEED = int(os.environ.get("LRTUI_MONKEY_SEED", "7"))
@@ -97,21 +98,11 @@ class Monkey:
         Pilot.press waits for the app to settle after every key; a user does
         not, and a burst must work too. The events are built as Pilot builds them.
         """
-        driver = self.app._driver
         if isinstance(self.app.screen, CommandPalette) or "ctrl+p" in keys:
             # Enter in the palette may pick "Quit the application" before the search
             # narrows the list: a fair way to leave, but it would end the monkey early.
             keys = [key for key in keys if key != "enter"]
-        for key in keys:
-            if len(key) == 1 and not key.isalnum():
-                key = _character_to_key(key)
-            try:
-                char = unicodedata.lookup(_get_unicode_name_from_key(REPLACED_KEYS.get(key, key)))
-            except KeyError:
-                char = key if len(key) == 1 else None
-            event = events.Key(key, char)
-            event.set_sender(self.app)
-            driver.send_message(event)
+        send_keys(self.app, *keys)
         await self.pilot.pause()
 
     async def _keys(self) -> int:
@@ -166,8 +157,8 @@ class Monkey:
 
     def check(self) -> None:
         app = self.app
-        if app._exception is not None:
-            error = getattr(app._exception, "error", app._exception)  # a worker's own error
+        if app_exception(app) is not None:
+            error = getattr(app_exception(app), "error", app_exception(app))  # a worker's own error
             pytest.fail(f"exception after {self.trail()}\n"
                         + "".join(traceback.format_exception(error)))
         assert app.is_running and app.return_code is None, \
@@ -210,7 +201,7 @@ async def test_monkey(tmp_path, monkeypatch):
                        and app.snapshot.step == 1,
                        what=f"s to make step 1 after the reset; {monkey.trail()}")
         monkey.check()
-    assert app._exception is None
+    assert app_exception(app) is None
     elapsed = time.monotonic() - started
     print(f"\nmonkey: {done} actions (seed {SEED}) in {elapsed:.1f} s: {dict(monkey.done)}; "
           f"seconds {({k: round(v, 1) for k, v in monkey.seconds.items()})}")

@@ -15,8 +15,8 @@ import textwrap
 
 import numpy as np
 import pytest
+from support import CPU
 
-from lrtui.engine.device import DeviceChoice
 from lrtui.engine.recording import COLUMNS, Recording
 from lrtui.engine.records import StepBatch
 from lrtui.engine.run import Run, State, make_dataset
@@ -26,7 +26,6 @@ from lrtui.settings.fields import Settings
 
 import_tensorflow()
 
-CPU = DeviceChoice("/CPU:0")
 
 
 def new_run(settings: Settings) -> Run:

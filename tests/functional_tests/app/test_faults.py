@@ -6,10 +6,11 @@ without one, and a terminal below the minimum size.
 
 from __future__ import annotations
 
-from test_app import LOAD_TIMEOUT, log_text, ready_app, state_is, text_of, wait_for
+from support import LOAD_TIMEOUT, log_text, ready_app, state_is, text_of, wait_for
 from textual.widgets import Footer
 
 from lrtui.app.app import LrApp
+from lrtui.app.textual_internals import notifications
 from lrtui.app.widgets.hyperparams import HyperParams
 from lrtui.app.widgets.status_line import StatusLine
 from lrtui.app.widgets.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmall
@@ -18,7 +19,7 @@ from lrtui.settings.fields import Settings
 
 
 def notices(app: LrApp) -> list[str]:
-    return [f"{n.title}: {n.message}" for n in app._notifications]
+    return [f"{n.title}: {n.message}" for n in notifications(app)]
 
 
 async def test_bad_data_file_falls_back_to_generated_data(tmp_path):
