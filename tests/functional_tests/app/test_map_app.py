@@ -5,13 +5,13 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from support import ready_app, state_is, wait_for
 
 from lrtui.app.screens.map_screen import MapFrame, MapScreen
 from lrtui.app.widgets.lr_map_plot import CURSOR, MapPlot, shades
 from lrtui.engine.run import State
 from lrtui.settings.fields import Settings
 from lrtui.workers.map_worker import MapProgress
-from tests.test_app import ready_app, state_is, wait_for
 
 
 def map_progress(app) -> MapProgress | None:

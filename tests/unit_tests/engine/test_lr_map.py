@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from support import CPU
 
-from lrtui.engine.device import DeviceChoice
 from lrtui.engine.lr_map import MAP_BUCKETS, LrMap, MapError, check_grid, default_learning_rates
 from lrtui.engine.run import Run, make_dataset
 from lrtui.engine.startup import import_tensorflow
@@ -14,7 +14,6 @@ from lrtui.settings.fields import Settings
 
 import_tensorflow()
 
-CPU = DeviceChoice("/CPU:0")
 LESSON = Settings()
 
 

@@ -78,12 +78,13 @@ def test_a_climbing_run_stays_in_the_frame():
 
 
 def test_a_runs_frames_carry_its_last_steps_for_the_blackboard():
-    from lrtui.engine.device import DeviceChoice
+    from support import CPU
+
     from lrtui.engine.run import RECENT_STEPS, Run
     from lrtui.engine.startup import import_tensorflow
 
     import_tensorflow()
-    run = Run(Settings(learning_rate=0.6), DeviceChoice("/CPU:0"))
+    run = Run(Settings(learning_rate=0.6), CPU)
     run.advance(5)
     snap = run.snapshot()
     ws, bs = gd_path(0.6, 5)
