@@ -138,7 +138,7 @@ class MapScreen(ModalScreen[float | None]):
             lines.append(f"computing: step {view.steps_done:,} of {view.steps:,} ({share:.0%}) "
                          f"{'█' * int(share * 20)}{'░' * (20 - int(share * 20))}  escape stops")
         else:
-            lines.append(f"map done in {progress.seconds:.2f} s: lr_opt {fmt(theory.lr_opt)}  "
+            lines.append(f"map done: lr_opt {fmt(theory.lr_opt)}  "
                          f"1/λmax {fmt(theory.lr_zigzag)}  lr_max {fmt(theory.lr_max)}  "
                          f"OLS loss {fmt(theory.ols_loss)}")
         lines.append(self._cursor_text(view))
@@ -154,7 +154,8 @@ class MapScreen(ModalScreen[float | None]):
             value = view.loss[row, lane]
             loss = "diverged" if not math.isfinite(value) else fmt(float(value))
         first = int(view.step[row]) if len(view.step) else 0
-        where = f"step {first:,}" if view.span == 1 else f"steps {first:,}–{first + view.span - 1:,}"
+        last = min(first + view.span, view.steps) - 1
+        where = f"step {first:,}" if last == first else f"steps {first:,}–{last:,}"
         reached = view.steps_to_1pct[lane]
         parts = [f"[b]cursor[/] lr {fmt(float(lr))}  {where}  loss {loss}",
                  f"1% at {'never' if reached < 0 else f'{reached:,}'}"]
