@@ -111,10 +111,9 @@ class MapScreen(ModalScreen[float | None]):
 
     def _legend(self) -> str:
         marks = "  ".join(f"[rgb{colour}]{glyph}[/] {name}" for name, glyph, colour in LINES)
-        return (f"{marks}  [b]▲[/] the run's lr {fmt(self.settings.learning_rate)}  "
-                f"[b]{PREDICTED}[/] predicted steps to 1% (plain GD)  "
-                "colour: log loss, dark = the start, bright = the OLS loss; "
-                "[$error]red[/]: diverged")
+        return (f"{marks}  [b]▲[/] run's lr {fmt(self.settings.learning_rate)}  "
+                f"[b]{PREDICTED}[/] predicted 1% (GD)  ·  log loss: dark the start, "
+                "bright the OLS loss, [$error]red[/] diverged")
 
     def _show_readout(self) -> None:
         if not self.query("#map-readout"):
@@ -164,7 +163,6 @@ class MapScreen(ModalScreen[float | None]):
             parts.append(f"(predicted {'never' if not math.isfinite(predicted) else f'{int(predicted):,}'})")
         if view.diverged_at[lane] >= 0:
             parts.append(f"diverged at {view.diverged_at[lane]:,}")
-        parts.append("enter: use this lr")
         return "  ".join(parts)
 
     # -- keys -----------------------------------------------------------------------------
