@@ -148,13 +148,13 @@ class MapScreen(ModalScreen[float | None]):
         lr = view.learning_rates[lane]
         row = bucket_of_step(step, view)
         if step >= view.steps_done or row >= len(view.step):
-            loss = "not computed yet"
+            where, loss = f"step {step:,}", "not computed yet"
         else:
             value = view.loss[row, lane]
             loss = "diverged" if not math.isfinite(value) else fmt(float(value))
-        first = int(view.step[row]) if len(view.step) else 0
-        last = min(first + view.span, view.steps) - 1
-        where = f"step {first:,}" if last == first else f"steps {first:,}–{last:,}"
+            first = int(view.step[row])
+            last = min(first + view.span, view.steps) - 1
+            where = f"step {first:,}" if last == first else f"steps {first:,}–{last:,}"
         reached = view.steps_to_1pct[lane]
         parts = [f"[b]cursor[/] lr {fmt(float(lr))}  {where}  loss {loss}",
                  f"1% at {'never' if reached < 0 else f'{reached:,}'}"]

@@ -80,7 +80,8 @@ async def test_escape_stops_a_long_map_and_frames_after_dismissal_are_ignored():
                        what="the first progress frame")
         screen = app.screen
         assert not screen.progress.finished
-        assert "computing" in str(screen.query_one("#map-readout").render())
+        readout = str(screen.query_one("#map-readout").render())
+        assert "computing" in readout and "step 4,999,999  loss not computed yet" in readout
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, MapScreen), what="escape to close")
         await wait_for(pilot, lambda: screen.worker.finished.is_set(), timeout=10,

@@ -6,10 +6,10 @@ import math
 
 import numpy as np
 import pytest
-from support import CPU
+from support import CPU, solo
 
 from lrtui.engine.compare import CompareRun, RunStatus, check_runs
-from lrtui.engine.run import Run, State, make_dataset
+from lrtui.engine.run import State, make_dataset
 from lrtui.engine.startup import import_tensorflow
 from lrtui.engine.update_rules import OPTIMIZERS, reference_run
 from lrtui.settings.fields import Settings
@@ -17,13 +17,6 @@ from lrtui.settings.fields import Settings
 import_tensorflow()
 
 LESSON = Settings()
-
-
-def solo(settings: Settings, learning_rate: float, steps: int):
-    """The existing single-run engine, with the same settings and lr."""
-    run = Run(settings.with_(learning_rate=learning_rate, steps=steps), CPU)
-    batch = run.advance(steps)
-    return run, batch
 
 
 def test_each_gd_run_equals_a_solo_run_including_the_one_that_diverges():

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from support import CPU
+from support import CPU, solo
 
 from lrtui.engine.lr_map import MAP_BUCKETS, LrMap, MapError, check_grid, default_learning_rates
-from lrtui.engine.run import Run, make_dataset
+from lrtui.engine.run import make_dataset
 from lrtui.engine.startup import import_tensorflow
 from lrtui.engine.theory import first_converged, predicted_steps_to_converge, theory_of
 from lrtui.settings.fields import Settings
@@ -15,13 +15,6 @@ from lrtui.settings.fields import Settings
 import_tensorflow()
 
 LESSON = Settings()
-
-
-def solo(settings: Settings, learning_rate: float, steps: int):
-    """The real single-run engine (the lesson's assign_sub loop) at one lr."""
-    run = Run(settings.with_(learning_rate=learning_rate, steps=steps), CPU)
-    batch = run.advance(steps)
-    return run, batch
 
 
 def bucket_ends(batch, view, steps: int) -> np.ndarray:
@@ -140,3 +133,9 @@ def test_a_method_the_lanes_cannot_follow_is_refused():
         LrMap(LESSON.with_(schedule="plateau"), CPU.name, [0.1, 0.2], 10)
     with pytest.raises(MapError, match="full-batch"):
         LrMap(LESSON.with_(batch_size=10), CPU.name, [0.1, 0.2], 10)
+
+
+def test_without_a_known_lr_max_the_grid_is_around_the_current_lr():
+    rates = default_learning_rates(None, 0.1, 5)
+    np.testing.assert_allclose(rates, [0.001, 0.01, 0.1, 1.0, 10.0])
+    assert default_learning_rates(None, 1e-9, 3)[0] == 1e-10, "clipped to the lrs a run accepts"
