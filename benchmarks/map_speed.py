@@ -60,21 +60,34 @@ def bench_map_engine() -> list[dict]:
     ]
 
 
-def bench_map_key() -> list[dict]:
-    """The app: `m` pressed on a ready run, to the finished map on screen (120×40)."""
+def bench_map_key(settle: float = 6.0) -> list[dict]:
+    """The app: `m` to the finished 128 × 200 map on screen (120×40), twice.
+
+    First pressed as soon as the run says ready (the lanes are still compiling
+    in the background then, and the map waits for them), then again after
+    `settle` seconds, as a user who looked at the run first would.
+    """
     from benchmarks.pty_app import PtyApp
 
     app = PtyApp([])
-    app.wait_for(r"ready", 60)
-    pressed = app.press("m")
-    shown = app.wait_for(r"map done", 30, since=pressed)
-    app.quit()
-    if shown is None:
+    rows = []
+    if app.wait_for(r"ready", 120) is None:
+        app.quit()
         return [figure("app: m to the 128 × 200 map on screen", None, "< 1 s", False,
-                       "the map never said it was done", " s")]
-    seconds = shown - pressed
-    return [figure("app: m to the 128 × 200 map on screen", seconds, "< 1 s", seconds < 1.0,
-                   "key to the finished picture in a real terminal, 120×40", " s")]
+                       "the app never got ready", " s")]
+    for label, wait in (("m right after ready", 0.0), (f"m {settle:.0f} s after ready", settle)):
+        app.pump(wait)
+        pressed = app.press("m")
+        shown = app.wait_for(r"map done", 60, since=pressed)
+        seconds = None if shown is None else shown - pressed
+        rows.append(figure(f"app: {label}, to the 128 × 200 map on screen", seconds, "< 1 s",
+                           seconds is not None and seconds < 1.0,
+                           f"key to the finished picture in a real terminal, 120×40; load average "
+                           f"{os.getloadavg()[0]:.1f}", " s"))
+        app.press("\x1b")  # escape: back to the run
+        app.pump(1.0)
+    app.quit()
+    return rows
 
 
 if __name__ == "__main__":

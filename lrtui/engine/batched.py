@@ -268,8 +268,8 @@ def _update(code, param, grad, slot1, slot2, lr, t, k, rules):
     def nesterov():  # the same velocity, the step looks ahead along it
         return param + k["momentum"] * velocity - lr * grad, velocity, slot2
 
-    def rmsprop():  # s ← ρ·s + (1−ρ)·g²; p ← p − lr·g/(√s + ε)
-        return param - lr * grad / (tf.sqrt(mean_square) + k["epsilon"]), mean_square, slot2
+    def rmsprop():  # s ← ρ·s + (1−ρ)·g²; p ← p − lr·g/√(s + ε), as Keras 3 writes it
+        return param - lr * grad / tf.sqrt(mean_square + k["epsilon"]), mean_square, slot2
 
     def adagrad():  # a ← a + g²; p ← p − lr·g/√(a + ε)
         return param - lr * grad / tf.sqrt(accumulator + k["epsilon"]), accumulator, slot2

@@ -52,7 +52,7 @@ def reference_run(optimizer: str, x, y, learning_rate: float, init_w: float, ini
                 p += s1[i] if optimizer == "momentum" else k["momentum"] * s1[i] - learning_rate * g
             elif optimizer == "rmsprop":
                 s1[i] = k["rho"] * s1[i] + (1 - k["rho"]) * g * g
-                p -= learning_rate * g / (math.sqrt(s1[i]) + k["epsilon"])
+                p -= learning_rate * g / math.sqrt(s1[i] + k["epsilon"])  # Keras 3: ε inside
             elif optimizer == "adagrad":
                 s1[i] += g * g
                 p -= learning_rate * g / math.sqrt(s1[i] + k["epsilon"])

@@ -139,3 +139,16 @@ def test_without_a_known_lr_max_the_grid_is_around_the_current_lr():
     rates = default_learning_rates(None, 0.1, 5)
     np.testing.assert_allclose(rates, [0.001, 0.01, 0.1, 1.0, 10.0])
     assert default_learning_rates(None, 1e-9, 3)[0] == 1e-10, "clipped to the lrs a run accepts"
+
+
+@pytest.mark.parametrize("optimizer", ["nesterov", "rmsprop", "adagrad", "adam"])
+def test_every_optimizer_s_column_is_its_keras_run(optimizer):
+    # 100 steps: rmsprop later hovers round the minimum on steps of about lr, where any two
+    # float32 orders of the same sums part ways (the float64 reference parts from both).
+    settings = LESSON.with_(optimizer=optimizer)
+    rates = [0.003, 0.01]
+    view = LrMap(settings, CPU.name, rates, 100).compute()
+    for k, lr in enumerate(rates):
+        _, batch = solo(settings, lr, 100)
+        np.testing.assert_allclose(view.loss[:, k], batch.loss, rtol=2e-5, atol=1e-7,
+                                   err_msg=f"{optimizer} lr {lr}")
