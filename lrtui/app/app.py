@@ -34,7 +34,7 @@ from lrtui.app.widgets.status_line import StatusLine
 from lrtui.app.widgets.step_log import StepLog
 from lrtui.app.widgets.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmall
 from lrtui.engine.run import Snapshot, State
-from lrtui.settings.fields import Settings
+from lrtui.settings.fields import METHOD_FIELDS, Settings
 from lrtui.workers.map_worker import prepare
 from lrtui.workers.run_worker import Controller, reopen_run
 
@@ -96,7 +96,7 @@ class LrApp(App):
                                      load_engine=load_engine, dataset=dataset,
                                      acknowledge=True)
         self._worker: Worker | None = None
-        self._map_prepared = False
+        self._map_prepared_for: tuple | None = None  # the method the map's lanes were compiled for
         self._register_themes(settings.theme)
 
     def post_message_from_worker(self, snapshot: Snapshot) -> None:
@@ -167,8 +167,8 @@ class LrApp(App):
         if snap.state == State.ERROR:
             self.notify(snap.message, markup=False, title="cannot train", severity="error",
                         timeout=30)
-        if snap.state == State.READY and not self._map_prepared:
-            self._prepare_map()
+        if snap.state not in (State.LOADING, State.ERROR):
+            self._prepare_map(snap.settings)
         # A screen on top that shows the run (the landscape) gets every frame too.
         show = getattr(self.screen, "show_snapshot", None)
         if show is not None:
@@ -255,13 +255,15 @@ class LrApp(App):
             self.controller.send("toggle")  # the map has the cores to itself meanwhile
         self.push_screen(MapScreen(self.settings, run.dataset, run.device.name), self._lr_from_map)
 
-    def _prepare_map(self) -> None:
-        """Compile the lr map's lanes in the background once the run is ready: m then answers at once."""
+    def _prepare_map(self, settings: Settings) -> None:
+        """Compile the lr map's lanes in the background once the run is ready, and again for a
+        new optimizer or schedule: m then answers at once."""
         run = self.controller.run
-        if run is None:
+        method = tuple(getattr(settings, name) for name in METHOD_FIELDS)
+        if run is None or method == self._map_prepared_for:
             return
-        self._map_prepared = True
-        settings, dataset, device = run.settings, run.dataset, run.device.name
+        self._map_prepared_for = method
+        dataset, device = run.dataset, run.device.name
         self.run_worker(lambda: prepare(settings, dataset, device), name="lr map warm-up",
                         thread=True, exit_on_error=False)
 

@@ -74,6 +74,10 @@ class TrainerShelf:
         with self._lock:
             return self._kept.pop(key, None)
 
+    def holds(self, key: tuple) -> bool:
+        with self._lock:
+            return key in self._kept
+
     def preparing(self, key: tuple) -> threading.Event | None:
         """Mark `key` as being prepared; None if it is kept or already being prepared."""
         with self._lock:

@@ -56,6 +56,23 @@ async def test_m_draws_the_map_reads_the_cursor_and_enter_sets_the_lr():
                        what="the chosen lr to reach the run")
 
 
+async def test_the_lanes_are_compiled_ahead_of_the_key_and_again_for_a_new_optimizer():
+    from lrtui.engine.lr_map import DEFAULT_LANES
+    from lrtui.workers.map_worker import TRAINERS
+
+    async with ready_app() as (app, pilot):
+        device = app.controller.run.device.name
+
+        def prepared(settings):
+            return TRAINERS.holds(TRAINERS.key(settings, DEFAULT_LANES, device))
+
+        await wait_for(pilot, lambda: prepared(app.settings), timeout=60,
+                       what="the map's lanes compiled once the run is ready")
+        app.controller.send("apply", app.settings.with_(optimizer="adam"))
+        await wait_for(pilot, lambda: app.settings.optimizer == "adam" and prepared(app.settings),
+                       timeout=60, what="the lanes compiled again for adam")
+
+
 async def test_the_map_shows_the_cliff_at_lr_max_in_the_picture():
     async with ready_app() as (app, pilot):
         screen = await open_map(app, pilot)

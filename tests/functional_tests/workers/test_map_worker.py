@@ -44,11 +44,13 @@ def test_the_prepared_lanes_serve_the_map_without_a_new_trace():
     frames = []
     worker = MapWorker(settings, LESSON_DATA, CPU.name, rates, settings.steps, frames.append, shelf)
     key = shelf.key(settings, len(rates), CPU.name)
-    trainer = shelf._kept[key]
+    trainer = shelf.lend(key)
+    shelf.give_back(key, trainer)
     traces = trainer.traces
     worker()
     assert worker.finished.is_set() and frames[-1].finished and frames[-1].view.complete
-    assert shelf._kept[key] is trainer and trainer.traces == traces, "no compile after the key"
+    assert shelf.lend(key) is trainer and trainer.traces == traces, "no compile after the key"
+    shelf.give_back(key, trainer)
     # A map stopped before its first chunk ends at once and says so.
     stopped = MapWorker(settings, LESSON_DATA, CPU.name, rates, 10_000, frames.append, shelf)
     stopped.cancel()
