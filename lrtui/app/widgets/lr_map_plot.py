@@ -15,14 +15,18 @@ axis, and a cursor.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
 import numpy as np
 from rich.color import Color
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.geometry import Region
 from textual.reactive import reactive
+from textual.strip import Strip
 from textual.widget import Widget
 
 from lrtui.app.themes import plot_color
@@ -109,15 +113,23 @@ def shades(view: LrMapView, columns: int, half_rows: int) -> tuple[np.ndarray, n
 
 
 class MapPlot(Widget):
-    """Draws an `LrMapView`; the screen sets `view`, `cursor` and `current_lr`."""
+    """Draws an `LrMapView`; the screen sets `view` and `cursor`.
+
+    The picture is built once per view, size and theme as one strip per line
+    (about 3,800 cells at 120×40); moving the cursor repaints only the two
+    lines it leaves and enters.
+    """
 
     DEFAULT_CSS = "MapPlot { height: 1fr; width: 1fr; }"
-    view: reactive[LrMapView | None] = reactive(None, always_update=True, layout=False)
+    view: reactive[LrMapView | None] = reactive(None, always_update=True)
     cursor: reactive[Cursor | None] = reactive(None, always_update=True)
 
     def __init__(self, current_lr: float, **kwargs):
         super().__init__(**kwargs)
         self.current_lr = current_lr
+        self._strips: list[Strip] = []
+        self._built_for: tuple | None = None
+        self._cursor_cell: tuple[int, int] | None = None  # (row, column) of the plot
 
     # -- geometry the screen's cursor keys need ----------------------------------------
     def plot_size(self) -> tuple[int, int]:
@@ -128,47 +140,101 @@ class MapPlot(Widget):
             return 1
         return max(1, math.ceil(self.view.steps / self.plot_size()[1]))
 
+    def cursor_cell(self) -> tuple[int, int] | None:
+        view, cursor = self.view, self.cursor
+        if view is None or cursor is None:
+            return None
+        width, height = self.plot_size()
+        return (min(height - 1, int(cursor.step * height / view.steps)),
+                column_of_lane(cursor.lane, width, len(view.learning_rates)))
+
+    # -- changes ---------------------------------------------------------------------------
+    def watch_view(self) -> None:
+        self._built_for = None
+        self.refresh()
+
+    def watch_cursor(self) -> None:
+        old, new = self._cursor_cell, self.cursor_cell()
+        self._cursor_cell = new
+        for cell in {old, new} - {None}:
+            self.refresh(Region(0, cell[0], self.size.width, 1))
+
     # -- drawing ------------------------------------------------------------------------
+    def render_line(self, y: int) -> Strip:
+        key = (id(self.view), self.size, self.app.theme, self.current_lr)
+        if key != self._built_for:
+            self._strips = self._build()
+            self._built_for = key
+            self._cursor_cell = self.cursor_cell()
+        if y >= len(self._strips):
+            return Strip.blank(self.size.width)
+        cell = self._cursor_cell
+        if cell is None or cell[0] != y:
+            return self._strips[y]
+        # The cursor's line: the built line with one cell replaced.
+        column = LEFT + cell[1]
+        strip = self._strips[y]
+        under = strip.crop(column, column + 1)
+        background = next((s.style.bgcolor for s in under if s.style), None)
+        mark = Strip([Segment(CURSOR, Style(color=_colour(0xFFFFFF), bgcolor=background, bold=True))], 1)
+        return Strip.join([strip.crop(0, column), mark, strip.crop(column + 1, self.size.width)])
+
     def render(self) -> Text:
+        """The picture as text (the screen itself draws through render_line)."""
+        lines = [self.render_line(y) for y in range(self.size.height)]
+        return Text("\n".join("".join(segment.text for segment in line) for line in lines))
+
+    def _build(self) -> list[Strip]:
         view = self.view
         width, height = self.plot_size()
-        if view is None or self.size.width <= LEFT + 2 or self.size.height <= BELOW + 1:
-            return Text("starting the map …" if view is None else "too small for the map",
-                        style="dim")
+        full = self.size.width
+        if view is None or full <= LEFT + 2 or self.size.height <= BELOW + 1:
+            note = "starting the map …" if view is None else "too small for the map"
+            return [Strip([Segment(note, Style(dim=True))]).crop_extend(0, full, None)]
         theme = self.app.current_theme
         scale = [np.array(plot_color(theme, f"map-{name}", fallback)) for name, fallback in
                  (("low", "success"), ("mid", "primary"), ("high", "panel"))]
-        diverged = plot_color(theme, "map-diverged", "error")
+        diverged = np.array(plot_color(theme, "map-diverged", "error"))
         where, code = shades(view, width, 2 * height)
-        colours = _ramp(where, scale)
-        lanes = len(view.learning_rates)
+        rgb = _ramp(where, scale)
+        rgb[code == 1] = diverged
+        rgb[code == 2] = NOT_YET
+        # One int per colour (0xRRGGBB): a gradient repeats its colour pairs, so each
+        # pair's Style is built once.
+        packed = ((rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]).tolist()
         overlay = self._overlay(view, width, height)
-        text = Text(no_wrap=True, overflow="crop")
+        styles: dict[tuple, Style] = {}
+
+        def style(top: int, bottom: int, bold: bool = False) -> Style:
+            key = (top, bottom, bold)
+            found = styles.get(key)
+            if found is None:
+                found = styles[key] = Style(color=_colour(top), bgcolor=_colour(bottom), bold=bold)
+            return found
+
+        dim = Style(dim=True)
         # The steps at the top edge, the middle and the bottom edge (the budget).
         labels = {0: 0, height // 2: height // 2 * view.steps // height, height - 1: view.steps}
+        strips = []
         for row in range(height):
             label = _step_label(labels[row]) if row in labels else ""
-            text.append(f"{label:>{LEFT - 1}} ", style="dim")
+            segments = [Segment(f"{label:>{LEFT - 1}} ", dim)]
+            top, bottom = packed[2 * row], packed[2 * row + 1]
             for column in range(width):
-                cells = []
-                for half in (2 * row, 2 * row + 1):
-                    kind = code[half, column]
-                    cells.append(diverged if kind == 1 else NOT_YET if kind == 2
-                                 else tuple(colours[half, column]))
-                top, bottom = cells
                 mark = overlay.get((row, column))
-                if mark is not None:
-                    glyph, colour, bold = mark
-                    text.append(glyph, Style(color=Color.from_rgb(*colour), bgcolor=Color.from_rgb(*bottom),
-                                             bold=bold))
+                if mark is None:
+                    segments.append(Segment("▀", style(top[column], bottom[column])))
                 else:
-                    text.append("▀", Style(color=Color.from_rgb(*top), bgcolor=Color.from_rgb(*bottom)))
-            text.append("\n")
-        text.append_text(self._axis(view, width, lanes))
-        return text
+                    glyph, colour, bold = mark
+                    segments.append(Segment(glyph, style(_pack(colour), bottom[column], bold)))
+            strips.append(Strip(segments, LEFT + width).crop_extend(0, full, None))
+        console = self.app.console
+        for line in self._axis(view, width).split("\n"):
+            strips.append(Strip(list(line.render(console)), line.cell_len).crop_extend(0, full, None))
+        return strips
 
     def _overlay(self, view: LrMapView, width: int, height: int) -> dict:
-        """Glyphs over the cells: the theory's lines, the predicted steps to 1%, the cursor."""
+        """Glyphs over the cells: the theory's lines and the predicted steps to 1%."""
         marks: dict[tuple[int, int], tuple[str, tuple[int, int, int], bool]] = {}
         theory = view.theory
         for (_, glyph, colour), lr in zip(LINES, (theory.lr_opt, theory.lr_zigzag, theory.lr_max)):
@@ -183,15 +249,10 @@ class MapPlot(Widget):
                 if math.isfinite(steps) and steps < view.steps:
                     marks[(min(height - 1, int(steps * height / view.steps)), column)] = (
                         PREDICTED, (255, 255, 255), True)
-        cursor = self.cursor
-        if cursor is not None:
-            column = column_of_lane(cursor.lane, width, len(view.learning_rates))
-            row = min(height - 1, int(cursor.step * height / view.steps))
-            marks[(row, column)] = (CURSOR, (255, 255, 255), True)
         return marks
 
-    def _axis(self, view: LrMapView, width: int, lanes: int) -> Text:
-        """Two lines: decade ticks of the lr with the current lr marked, and the axis title."""
+    def _axis(self, view: LrMapView, width: int) -> Text:
+        """Two lines: decade ticks of the lr with the current lr marked, and their labels."""
         ticks = [" "] * width
         labels = [" "] * width
         low, high = view.learning_rates[0], view.learning_rates[-1]
@@ -214,6 +275,15 @@ class MapPlot(Widget):
         line.append("\n" + " " * LEFT)
         line.append("".join(labels), "dim")
         return line
+
+
+def _pack(rgb: tuple[int, int, int]) -> int:
+    return (rgb[0] << 16) | (rgb[1] << 8) | rgb[2]
+
+
+@functools.lru_cache(maxsize=4096)
+def _colour(packed: int) -> Color:
+    return Color.from_rgb(packed >> 16, (packed >> 8) & 255, packed & 255)
 
 
 def _ramp(where: np.ndarray, scale: list[np.ndarray]) -> np.ndarray:
