@@ -20,7 +20,9 @@ mini-batch is a slice of a per-epoch shuffle seeded from the data's seed.
 
 from __future__ import annotations
 
+import atexit
 import threading
+import weakref
 
 import numpy as np
 import tensorflow as tf
@@ -254,25 +256,41 @@ class Trainer:
 
         return batch
 
-    def warm_up(self) -> None:
+    def warm_up(self, ahead: bool = True) -> None:
         """Compile the chunk every run starts with now, the larger ones in the background.
 
         XLA prints on its first compile: call while fd 2 is muted (the app keeps
-        it muted for its whole life). The background thread is a daemon: it
-        never holds up an exit, and what it compiles for an outdated method is
-        thrown away.
+        it muted for its whole life). The background thread is a daemon, and what
+        it compiles for an outdated method is thrown away. At exit it is stopped
+        after the compile under way and waited for: a daemon thread still inside
+        XLA when the interpreter finalizes aborts the process (status 134).
         """
         if CAPACITIES[0] not in self._chunks:
             self._compile(CAPACITIES[0])
+        if not ahead:
+            return
         generation = self._generation
 
         def compile_the_rest() -> None:
             for capacity in CAPACITIES[1:]:
-                if generation != self._generation:
+                if generation != self._generation or _EXITING.is_set():
                     return
                 if capacity not in self._chunks:
                     self._compile(capacity, generation)
 
         self._background = threading.Thread(target=compile_the_rest, name="lrtui-compile",
                                             daemon=True)
+        _COMPILERS.add(self._background)
         self._background.start()
+
+
+_EXITING = threading.Event()
+_COMPILERS: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
+
+
+@atexit.register
+def _finish_compiling() -> None:
+    """Let background compiles end before the interpreter goes (see Trainer.warm_up)."""
+    _EXITING.set()
+    for thread in list(_COMPILERS):
+        thread.join(timeout=30)

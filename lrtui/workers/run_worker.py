@@ -33,7 +33,7 @@ class Controller(PacedWorker):
         super().__init__(fps, acknowledge)
         self.settings = settings
         self.publish = publish
-        self._load_engine = load_engine or load_run
+        self._load_engine = load_engine or _load_run_ahead
         self._dataset = dataset  # given when a run file brings its own points
         self.run: Run | None = None
         self._data_sent = 0
@@ -167,11 +167,16 @@ class Controller(PacedWorker):
             run.say(str(error), "error")
 
 
+def _load_run_ahead(settings: Settings, dataset: Dataset) -> Run:
+    """The app's run: its larger chunks compile in the background, so no key waits for XLA."""
+    return load_run(settings, dataset, compile_ahead=True)
+
+
 def reopen_run(saved) -> Callable[[Settings, Dataset], Run]:
     """A load_engine that builds the run as usual, then puts it where the run file left it."""
     from lrtui.engine.runfile import restore
 
-    return lambda settings, dataset: restore(load_run(settings, dataset), saved)
+    return lambda settings, dataset: restore(_load_run_ahead(settings, dataset), saved)
 
 
 def _waiting_snapshot(settings: Settings, dataset: Dataset | None,

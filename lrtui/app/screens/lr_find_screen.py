@@ -72,7 +72,8 @@ class RangePlot(PlotextPlot):
         theory = test.theory
         marks = [(s.learning_rate, colour) for key, name, colour in MARKS
                  if (s := test.suggestions.get(name))]
-        marks += [(theory.lr_opt, MARKS[3][2]), (theory.lr_max, LR_MAX_COLOUR)]
+        if theory is not None:  # the line's exact answer; a Keras model has none
+            marks += [(theory.lr_opt, MARKS[3][2]), (theory.lr_max, LR_MAX_COLOUR)]
         x_low, x_high = limits(float(lrs.min()), float(lrs.max()), log=True)
         y_low, y_high = limits(float(losses.min()), float(losses.max()), log=True)
         plt.xlim(limit_value(x_low, True), limit_value(x_high, True))
@@ -97,10 +98,14 @@ class LrFindScreen(ModalScreen[Choice | None]):
         Binding("escape,f,q", "dismiss(None)", "close"),
     ]
 
-    def __init__(self, settings: Settings, dataset: Dataset | None, device: str | None):
+    def __init__(self, settings: Settings | None, dataset: Dataset | None, device: str | None,
+                 test: RangeTest | None = None):
+        """Run the sweep on the line's run; or, given `test`, show a sweep made elsewhere
+        (a Keras training's `find_lr_first`), whose keys 1-3 set that training's lr."""
         super().__init__()
         self.settings, self.dataset, self.device = settings, dataset, device
         self.test: RangeTest | None = None
+        self._given = test
 
     def compose(self) -> ComposeResult:
         with Vertical(id="lrfind"):
@@ -110,6 +115,9 @@ class LrFindScreen(ModalScreen[Choice | None]):
 
     def on_mount(self) -> None:
         self.query_one("#lrfind", Vertical).border_title = "LR range test"
+        if self._given is not None:
+            self.show(self._given)
+            return
         if self.dataset is None or self.device is None:
             self._say("TensorFlow is still loading: close (escape) and press f again in a moment")
             return
@@ -144,26 +152,30 @@ class LrFindScreen(ModalScreen[Choice | None]):
             value = fmt(suggestion.learning_rate) if suggestion else "-"
             lines.append(f"[rgb{colour}]│[/] [b]{key}[/]  {name:<8} {value:>10}  {MEANINGS[name]}")
         theory = test.theory
-        lines.append(f"[rgb{MARKS[3][2]}]│[/] [b]4[/]  lr_opt   {fmt(theory.lr_opt):>10}  "
-                     "best constant lr for plain GD (theory)")
-        lines.append(f"[rgb{LR_MAX_COLOUR}]│[/]    lr_max   {fmt(theory.lr_max):>10}  "
-                     "plain GD diverges above (theory)")
+        if theory is not None:
+            lines.append(f"[rgb{MARKS[3][2]}]│[/] [b]4[/]  lr_opt   {fmt(theory.lr_opt):>10}  "
+                         "best constant lr for plain GD (theory)")
+            lines.append(f"[rgb{LR_MAX_COLOUR}]│[/]    lr_max   {fmt(theory.lr_max):>10}  "
+                         "plain GD diverges above (theory)")
         stop = "stopped when the smoothed loss passed 4 × its best" if test.stopped_early else \
             "ran all steps"
-        lines.append(f"{len(test.lrs)} steps, {stop}.  Keys 1-4 set the run's lr; escape closes.")
+        keys = "Keys 1-4 set the run's lr" if theory is not None else \
+            "Keys 1-3 set the training's lr"
+        lines.append(f"{len(test.lrs)} steps, {stop}.  {keys}; escape closes.")
         self._say("\n".join(lines))
 
     def learning_rate_of(self, name: str) -> float | None:
         if self.test is None:
             return None
         if name == "lr_opt":
-            return self.test.theory.lr_opt
+            return self.test.theory.lr_opt if self.test.theory is not None else None
         suggestion = self.test.suggestions.get(name)
         return suggestion.learning_rate if suggestion else None
 
     def action_apply(self, name: str) -> None:
         learning_rate = self.learning_rate_of(name)
         if learning_rate is None:
-            self.notify("no result yet: wait for the sweep", severity="warning")
+            self.notify("no result yet: wait for the sweep" if self.test is None else
+                        f"no {name} for this sweep", severity="warning")
             return
         self.dismiss(Choice(name, learning_rate))

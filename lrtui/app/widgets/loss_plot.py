@@ -25,6 +25,7 @@ from lrtui.engine.run import fmt
 
 class LossPlot(PlotPane):
     BORDER_TITLE = "Loss"
+    label = "loss"  # the title's word: a Keras training shows "batch loss"
 
     log_scale: reactive[bool] = reactive(True)
 
@@ -35,6 +36,8 @@ class LossPlot(PlotPane):
         self._step = 0
         self._budget_end = 0
         self._x_end = 1.0  # the step at the right end of the x axis, as last drawn
+        self._validation: tuple[tuple[int, float], ...] = ()  # (step, loss) points
+        self._epoch_ends: tuple[int, ...] = ()  # steps to mark with a vertical line
         self.cursor = LossCursor()
 
     def set_curve(self, curve: CurveView | None, step: int, budget_end: int,
@@ -42,6 +45,15 @@ class LossPlot(PlotPane):
         self._curve, self._step, self._ols_loss = curve, step, ols_loss
         self._budget_end = budget_end
         self.redraw()
+
+    @property
+    def x_end(self) -> float:
+        """The step at the right end of the x axis, as last drawn (another plot can line up)."""
+        return self._x_end
+
+    def set_marks(self, validation: tuple[tuple[int, float], ...], epoch_ends: tuple[int, ...]) -> None:
+        """Validation losses as points and epoch ends as lines; drawn with the next curve."""
+        self._validation, self._epoch_ends = validation, epoch_ends
 
     def watch_log_scale(self) -> None:
         self.border_subtitle = "log scale (y)" if self.log_scale else "linear scale (y)"
@@ -82,29 +94,41 @@ class LossPlot(PlotPane):
         losses = np.column_stack([curve.low, curve.high]).ravel()
         pick = positive_pairs if self.log_scale else finite_pairs
         steps, losses = pick(steps, losses)
-        steps, losses = downsample(steps, losses, max(8, self.size.width * 2))
-        if len(steps) == 0:
-            plt.title("no finite loss to show")
-            return
-        plt.yscale("log" if self.log_scale else "linear")
         last = max(self._step, int(curve.step[-1]))
         # The x axis ends at the budget, or at a round number: old points stay put.
         end = min(float(self._budget_end), nice_ceiling(last)) if self._budget_end > last else last
+        steps, losses = downsample(steps, losses, max(8, self.size.width * 2), (0.0, float(end)))
+        if len(steps) == 0:
+            plt.title("no finite loss to show")
+            return
+        val_steps, val_losses = pick(*(np.array(v, np.float64) for v in zip(*self._validation))) \
+            if self._validation else (np.zeros(0), np.zeros(0))
+        plt.yscale("log" if self.log_scale else "linear")
         self._x_end = float(end)
         plt.xlim(*limits(0.0, float(end)))
         log = self.log_scale
-        low, high = snapped(float(losses.min()), float(losses.max()), log=log)
+        every = np.r_[losses, val_losses]
+        low, high = snapped(float(every.min()), float(every.max()), log=log)
         plt.ylim(limit_value(low, log), limit_value(high, log))
         plt.yticks(*ticks(low, high, log, count=max(2, self.size.height // 4)))
         theme = self.app.current_theme
+        # At most one epoch line every 8 columns: more would only grey the plot.
+        ends = self._epoch_ends[::max(1, len(self._epoch_ends) * 8 // max(8, self.size.width))]
+        for end_step in ends:
+            if end_step < end:
+                plt.vline(float(end_step), plot_color(theme, "cursor", "panel"))
         plt.plot(steps, losses, color=plot_color(theme, "loss-line", "accent"), marker="braille")
+        if len(val_steps):
+            plt.scatter(val_steps, val_losses, color=plot_color(theme, "true-line", "success"),
+                        marker="●")
         if self._ols_loss is not None and (self._ols_loss > 0 or not log):
             if low <= self._ols_loss <= high:
                 # plotext takes reference lines in data units, even on a log axis.
                 plt.hline(line_value(self._ols_loss, log), plot_color(theme, "true-line", "success"))
         reading = self.cursor.reading(curve)
         if reading is None:
-            plt.title(f"loss {fmt(float(curve.last[-1]))}")
+            plt.title(f"{self.label} {fmt(float(curve.last[-1]))}"
+                      + (f"  ● val {fmt(self._validation[-1][1])}" if self._validation else ""))
             return
         # A two-point line in data units marks the cursor.
         x = self.cursor.x(curve)
