@@ -122,10 +122,6 @@ class LrMapView:
                     self.learning_rates, self.final_loss, self.steps_to_1pct, self.diverged_at,
                     self.min_loss)]
 
-    def column(self, lr: float) -> int:
-        """The lane whose lr is nearest `lr` on the log axis."""
-        return int(np.argmin(np.abs(np.log(self.learning_rates) - math.log(lr))))
-
 
 class LrMap:
     """Computes the map chunk by chunk; `view()` at any time shows what is done."""
