@@ -72,6 +72,7 @@ class LrApp(App):
         Binding("b", "blackboard", "blackboard"),
         Binding("o", "method", "optimizer"),
         Binding("v", "toggle_lr_curve", "lr curve"),
+        Binding("x", "toggle_no_stop", "no-stop on/off", show=False),
         Binding("question_mark", "help", "help", key_display="?"),
         Binding("f8", "screenshot", "SVG screenshot", show=False),
         Binding("e", "save_run", "save run", show=False),
@@ -145,7 +146,7 @@ class LrApp(App):
         self.settings = snap.settings
         if not self.query(HyperParams):
             return  # a frame that arrives while the app shuts down: the panes are gone
-        self.query_one(HyperParams).show(snap.settings, snap.theory)
+        self.query_one(HyperParams).show(snap.settings, snap.theory, snap.predicted_steps)
         self.query_one(StatusLine).show(snap)
         if snap.x is not None:
             s = snap.settings
@@ -154,7 +155,8 @@ class LrApp(App):
         if snap.state != State.LOADING and snap.state != State.ERROR:
             self.query_one(FitPlot).set_fit(snap.w, snap.b)
             self.query_one(LossPlot).set_curve(snap.curve, snap.step, snap.budget_end,
-                                               snap.theory.ols_loss if snap.theory else None)
+                                               snap.theory.ols_loss if snap.theory else None,
+                                               snap.loss, snap.mini_batch, snap.non_finite_at)
             self.query_one(LrPlot).set_curve(snap.curve, snap.step,
                                              snap.theory.lr_max if snap.theory else None)
         if isinstance(self.screen, MethodScreen):
@@ -274,6 +276,10 @@ class LrApp(App):
     def action_method(self) -> None:
         if not isinstance(self.screen, MethodScreen):
             self.push_screen(MethodScreen(self.settings))
+
+    def action_toggle_no_stop(self) -> None:
+        """Train through divergence (as the lesson's loop does), or stop at it again."""
+        self.controller.send("apply", self.settings.with_(no_stop=not self.settings.no_stop))
 
     def action_toggle_lr_curve(self) -> None:
         plot = self.query_one(LrPlot)

@@ -131,6 +131,28 @@ def ticks(low: float, high: float, log: bool, count: int = 5) -> tuple[list[floa
     return values, [_short(v) for v in values]
 
 
+def step_ticks(end: float, count: int = 5) -> tuple[list[float], list[str]]:
+    """Ticks for a step axis from 0 to `end`: whole steps only, 1-2-5 apart (0 50 100 150)."""
+    end = max(float(end), 1.0)
+    stride = max(1.0, nice_ceiling(end / max(1, count - 1)))
+    values = [k * stride for k in range(int(end // stride) + 1)]
+    return values, [_step_label(v) for v in values]
+
+
+def _step_label(step: float) -> str:
+    if step < 100_000:
+        return str(int(step))
+    mantissa, exponent = f"{step:.2g}".split("e+") if "e" in f"{step:.2g}" else (f"{step:.2g}", "")
+    return f"{mantissa}e{int(exponent)}" if exponent else mantissa
+
+
+def not_finite_at(x, y) -> np.ndarray:
+    """The x of every point whose y is not a number (inf or NaN): what a plot must mark."""
+    x = np.asarray(x, np.float64)
+    y = np.asarray(y, np.float64)
+    return x[np.isfinite(x) & ~np.isfinite(y)]
+
+
 def _short(value: float) -> str:
     return f"{value:.3g}"
 

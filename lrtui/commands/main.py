@@ -73,7 +73,7 @@ def _add_find_lr(commands, parser: argparse.ArgumentParser) -> None:
         "find-lr", help="the LR range test: loss against an lr raised every step",
         description="Raise the lr exponentially from --start to --end over --num steps from "
         "the initial weights, print (lr, loss, smoothed loss) and fastai's suggestions.")
-    add_options(find, defaults=False)
+    add_options(find, defaults=False, skip=("no_stop",))  # the sweep has its own stop
     find.add_argument("--start", type=typed("learning_rate"), default=1e-7,
                       help="first lr of the sweep (default %(default)s)")
     find.add_argument("--end", type=typed("learning_rate"), default=10.0,

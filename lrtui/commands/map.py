@@ -140,7 +140,9 @@ def _npz_bytes(view: LrMapView) -> bytes:
         "loss": view.loss, "low": view.low, "high": view.high, "final_loss": view.final_loss,
         "steps_to_1pct": view.steps_to_1pct, "diverged_at": view.diverged_at,
         "min_loss": view.min_loss, "steps": np.int64(view.steps), "lr_max": theory.lr_max,
-        "lr_opt": theory.lr_opt, "lr_zigzag": theory.lr_zigzag, "ols_loss": theory.ols_loss,
+        # NaN: no lr_opt when every x is the same (a line of minima, not a point)
+        "lr_opt": np.nan if theory.lr_opt is None else theory.lr_opt,
+        "lr_zigzag": theory.lr_zigzag, "ols_loss": theory.ols_loss,
     }
     if view.predicted is not None:
         arrays["predicted_steps_to_1pct"] = view.predicted

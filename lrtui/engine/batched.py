@@ -7,7 +7,8 @@ update rule elementwise, so R runs cost one compiled call, not R Python loops.
 
 A run whose loss goes non-finite (or past its loss limit) freezes: its row for
 that step is recorded, its update is not applied, and it keeps its last
-finite weights while the others go on. A run can also be held (paused on its
+finite weights while the others go on; unless stopping is off, when every run
+trains through to inf and NaN as the lesson's loop does. A run can also be held (paused on its
 own); a held run neither steps nor records.
 
 Compare mode runs a handful of lanes and records every field; the lr map runs
@@ -86,6 +87,8 @@ class BatchedTrainer:
             self.frozen = tf.Variable(tf.zeros([r], tf.bool), trainable=False)
             self.held = tf.Variable(tf.zeros([r], tf.bool), trainable=False)
             self.loss_limit = tf.Variable(tf.fill([r], np.float32(np.inf)), trainable=False)
+            # Off: every run trains through divergence, as the lesson's loop does.
+            self.stop_at_divergence = tf.Variable(True, trainable=False)
         self.reset(init_w, init_b)
 
     # -- state -------------------------------------------------------------
@@ -150,6 +153,9 @@ class BatchedTrainer:
         """The loss past which a run (or every run: None) counts as diverged and freezes."""
         self.loss_limit.assign(np.where(self._mask(run), np.float32(limit), self.loss_limit.numpy()))
 
+    def set_stopping(self, stop: bool) -> None:
+        self.stop_at_divergence.assign(bool(stop))
+
     def unfreeze(self, run: int) -> None:
         values = self.frozen.numpy()
         values[run] = False
@@ -190,6 +196,7 @@ class BatchedTrainer:
         # All six rules, picked per lane, unless the lanes' rules are fixed.
         rules = OPTIMIZERS if self.switchable else tuple(sorted(set(self.optimizers), key=CODES.get))
         scheduled = method is not None and method.schedule != "constant"
+        stopping = self.stop_at_divergence
 
         def one_step(i, records):
             live = ~(frozen | held)
@@ -200,6 +207,7 @@ class BatchedTrainer:
             dw, db = tape.gradient(total, [w, b])
             good = tf.math.is_finite(loss) & (loss <= loss_limit)
             good = good & tf.math.is_finite(dw) & tf.math.is_finite(db)
+            good = good | ~stopping.read_value()
             lr = lr_var.read_value()
             if scheduled:
                 # The step a lane is at is the number of updates it has taken.

@@ -65,11 +65,6 @@ class Slice:
         return "creeps down one side"
 
 
-def hessian(theory: Theory) -> np.ndarray:
-    """H = 2·[[mean(x²), mean(x)], [mean(x), 1]], constant for the line."""
-    return 2.0 * np.array([[theory.m2, theory.m1], [theory.m1, 1.0]])
-
-
 def direction(theory: Theory, name: str) -> np.ndarray:
     """The unit vector (along w, along b) of a named direction."""
     if name == "w":
@@ -78,13 +73,15 @@ def direction(theory: Theory, name: str) -> np.ndarray:
         return np.array([0.0, 1.0])
     if name not in DIRECTIONS:
         raise ValueError(f"no direction {name!r}: use one of {', '.join(DIRECTIONS)}")
-    _, vectors = np.linalg.eigh(hessian(theory))  # ascending: shallow first
+    _, vectors = theory.eigen()  # ascending: shallow first
     unit = vectors[:, 1 if name == "steep" else 0]
     return unit if unit[np.argmax(np.abs(unit))] > 0 else -unit  # a stable sign
 
 
 def curvature_along(theory: Theory, unit: np.ndarray) -> float:
-    return float(unit @ hessian(theory) @ unit)
+    """uᵀHu = Σ λ_i·(v_i·u)², from H's eigen-pairs."""
+    values, vectors = theory.eigen()
+    return float(np.sum(values * (vectors.T @ unit) ** 2))
 
 
 def loss_slice(theory: Theory, w: float, b: float, name: str, recent_w=(), recent_b=(),

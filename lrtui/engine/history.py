@@ -10,7 +10,8 @@ map keeps its loss matrix the same way, one column per learning rate.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -121,7 +122,13 @@ class LossHistory:
 
 @dataclass(frozen=True)
 class LogRow:
-    """One line of the lesson's printout."""
+    """One line of the lesson's printout.
+
+    With a mini-batch, `loss` is still the loss on all the points (at the weights
+    the step starts from) and `batch_loss` the loss of the step's own batch, whose
+    gradient dw, db the step used; on the full batch the two are one, and
+    `batch_loss` is None.
+    """
 
     step: int
     loss: float
@@ -130,10 +137,14 @@ class LogRow:
     dw: float
     db: float
     lr: float
+    batch_loss: float | None = None
 
     def as_dict(self) -> dict:
-        return {"step": self.step, "loss": self.loss, "w": self.w, "b": self.b,
-                "dw": self.dw, "db": self.db, "lr": self.lr}
+        out = {"step": self.step, "loss": self.loss}
+        if self.batch_loss is not None:
+            out["batch_loss"] = self.batch_loss
+        out.update(w=self.w, b=self.b, dw=self.dw, db=self.db, lr=self.lr)
+        return out
 
 
 def _short(value) -> float:
@@ -141,13 +152,18 @@ def _short(value) -> float:
     return float(str(np.float32(value)))
 
 
-def row_at(batch: StepBatch, i: int) -> LogRow:
-    return LogRow(int(batch.step[i]), *(_short(getattr(batch, f)[i]) for f in FIELDS))
+def row_at(batch: StepBatch, i: int, full_loss: Callable | None = None) -> LogRow:
+    """Step i of the batch as a row; `full_loss(w, b)` given (a mini-batch run), the row's
+    loss is the loss on all the points and its batch_loss the step's own."""
+    row = LogRow(int(batch.step[i]), *(_short(getattr(batch, f)[i]) for f in FIELDS))
+    if full_loss is None:
+        return row
+    return replace(row, loss=_short(full_loss(batch.w[i], batch.b[i])), batch_loss=row.loss)
 
 
-def log_rows(batch: StepBatch, every: int) -> list[LogRow]:
+def log_rows(batch: StepBatch, every: int, full_loss: Callable | None = None) -> list[LogRow]:
     """The rows the lesson prints: steps where step % every == 0, plus a diverging step."""
     picks = np.flatnonzero(batch.step % every == 0)
     if batch.diverged and (len(picks) == 0 or picks[-1] != len(batch) - 1):
         picks = np.r_[picks, len(batch) - 1]
-    return [row_at(batch, int(i)) for i in picks]
+    return [row_at(batch, int(i), full_loss) for i in picks]

@@ -27,7 +27,7 @@ import numpy as np
 from lrtui.engine.data import Dataset
 from lrtui.engine.history import LossHistory
 from lrtui.engine.run import DIVERGENCE_FACTOR, make_dataset
-from lrtui.engine.theory import Theory, first_converged, predicted_steps_to_converge, theory_of
+from lrtui.engine.theory import Theory, first_converged, steps_to_within, theory_of
 from lrtui.settings.fields import Settings
 
 DEFAULT_LANES = 128
@@ -232,7 +232,7 @@ class LrMap:
         s = self.settings
         predicted = None
         if s.optimizer == "gd" and s.schedule == "constant":
-            predicted = predicted_steps_to_converge(self.theory, self.learning_rates,
+            predicted = steps_to_within(self.theory, self.learning_rates,
                                                     s.init_w, s.init_b)
         return LrMapView(
             learning_rates=self.learning_rates.copy(), step=h.steps(), span=h.span,

@@ -1,16 +1,16 @@
-"""What the data says before any training: the exact answer and the lr bounds.
+"""What the data says before any training: the exact answer, the lr bounds, the steps it takes.
 
 For loss = mean((w·x + b − y)²) the Hessian is constant,
 H = 2·[[m2, m1], [m1, 1]] with m1 = mean(x), m2 = mean(x²). Plain gradient
-descent converges iff 0 < lr < 2/λmax, zig-zags above 1/λmax, and the best
-constant lr is 2/(λmax + λmin).
+descent converges iff 0 < lr < 2/λmax; above 1/λmax the weights' steep
+component zig-zags while the loss still falls every step. 2/(λmax + λmin) is
+the lr with the fastest worst-case asymptotic rate; from a given start,
+another lr can get close sooner (`steps_to_within` tells how soon). Compare
+mode and the lr map measure the same thing on real runs with
+`converged_loss` and `first_converged`.
 
-The loss is exactly quadratic around the OLS answer, so plain gradient
-descent is solved in closed form too: along each eigen-direction of H the
-error is multiplied by (1 − lr·λ) every step. That gives the steps a run
-needs to get within 1% of the OLS loss, for any lr, before running it
-(`predicted_steps_to_converge`); compare mode and the lr map measure the same
-thing with `converged_loss` and `first_converged`.
+When every x is the same, λmin = 0: a whole line of (w, b) fits equally well,
+gradient descent never moves along it, and there is no lr_opt.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# "Converged": the loss is within this share of the OLS loss (compare mode's
-# summary, the lr map, and the prediction all use it).
+# "Close to the minimum": the loss is within this share of the OLS loss
+# (plus a hair, so an exact fit with an OLS loss of 0 can be reached).
 WITHIN = 0.01
-NEVER = 1e12  # predicted steps beyond this are reported as never (inf)
+WITHIN_FLOOR = 1e-12
 
 
 @dataclass(frozen=True)
@@ -37,36 +37,48 @@ class Theory:
     m2: float
 
     @property
+    def singular(self) -> bool:
+        """Every x the same: λmin = 0, the minimum is a line of (w, b), not a point."""
+        return self.lambda_min <= 1e-12 * self.lambda_max
+
+    @property
     def lr_max(self) -> float:
         """Above this, plain gradient descent diverges."""
         return 2.0 / self.lambda_max
 
     @property
     def lr_zigzag(self) -> float:
-        """Above this, the steep direction overshoots and the path zig-zags."""
+        """Above this, the steep component of the weights overshoots and zig-zags."""
         return 1.0 / self.lambda_max
 
     @property
-    def lr_opt(self) -> float:
-        """The constant lr that shrinks the slowest error fastest."""
+    def lr_opt(self) -> float | None:
+        """The constant lr with the fastest worst-case asymptotic rate; None if singular."""
+        if self.singular:
+            return None
         return 2.0 / (self.lambda_max + self.lambda_min)
 
     @property
     def converged_loss(self) -> float:
-        """The loss a run must reach to count as converged: within 1% of the OLS loss."""
-        return self.ols_loss * (1 + WITHIN) + 1e-12
+        """The loss a run must reach to count as close: within 1% of the OLS loss."""
+        return self.ols_loss * (1 + WITHIN) + WITHIN_FLOOR
 
     @property
     def condition_number(self) -> float:
-        return self.lambda_max / self.lambda_min if self.lambda_min > 0 else math.inf
+        return math.inf if self.singular else self.lambda_max / self.lambda_min
 
     def regime(self, learning_rate: float) -> str:
         """How plain gradient descent behaves at this lr, in the lesson's words."""
         if learning_rate >= self.lr_max:
             return "diverges"
         if learning_rate > self.lr_zigzag:
-            return "oscillates"
+            return "zigzags"
         return "converges"
+
+    def eigen(self) -> tuple[np.ndarray, np.ndarray]:
+        """The Hessian's eigenvalues (ascending) and unit eigenvectors (as columns)."""
+        hessian = 2.0 * np.array([[self.m2, self.m1], [self.m1, 1.0]])
+        return np.linalg.eigh(hessian)
 
 
 def theory_of(x: np.ndarray, y: np.ndarray) -> Theory:
@@ -76,8 +88,10 @@ def theory_of(x: np.ndarray, y: np.ndarray) -> Theory:
     m2 = float((x64 * x64).mean())
     spread = math.sqrt((m2 - 1.0) ** 2 + 4.0 * m1 * m1)
     lam_max = (1.0 + m2) + spread
-    lam_min = max((1.0 + m2) - spread, 0.0)
+    # λmax·λmin = det H = 4·var(x): exact for constant x, where (1 + m2) − spread cancels.
+    lam_min = 4.0 * float(np.mean((x64 - m1) ** 2)) / lam_max
     design = np.stack([x64, np.ones_like(x64)], axis=1)
+    # For singular data lstsq gives the minimum nearest (0, 0): one point of the line of minima.
     (w, b), *_ = np.linalg.lstsq(design, y64, rcond=None)
     loss = float(np.mean((w * x64 + b - y64) ** 2))
     return Theory(float(w), float(b), loss, lam_max, lam_min, m1, m2)
@@ -89,57 +103,47 @@ def first_converged(loss: np.ndarray, target: float) -> np.ndarray:
     return np.where(hit.any(axis=0), np.argmax(hit, axis=0), -1)
 
 
-def excess_loss(theory: Theory, learning_rates, init_w: float, init_b: float,
-                steps) -> np.ndarray:
-    """Plain GD's loss above the OLS loss after `steps` steps, for each lr (exact, float64).
+def steps_to_within(theory: Theory, learning_rate, init_w: float, init_b: float,
+                    within: float = WITHIN):
+    """How many plain full-batch GD steps from (init_w, init_b) until the loss is within
+    `within` of the OLS loss (loss ≤ (1 + within)·OLS loss), for each learning rate.
 
-    With error e = (w, b) − (ols_w, ols_b) split along H's eigenvectors into
-    c_i, the excess is Σ ½·λ_i·c_i²·(1 − lr·λ_i)^(2·steps).
+    Exact for this quadratic: the error along eigenvector i shrinks by (1 − lr·λi)
+    each step, so the loss above the minimum after k steps is
+    Σ ½·λi·ci²·(1 − lr·λi)^(2k), ci being the start's offset from the minimum along
+    it. `learning_rate` may be a number or an array; the answer has its shape, as
+    floats: a whole number of steps, or inf where the loss never gets there
+    (at or above lr_max).
     """
-    lam, parts = _eigen_parts(theory, init_w, init_b)
-    lrs = np.asarray(learning_rates, np.float64)[..., None]
-    factor = (1.0 - lrs * lam) ** 2
-    return np.sum(parts * factor ** np.asarray(steps, np.float64)[..., None], axis=-1)
+    lrs = np.asarray(learning_rate, np.float64)
+    values, vectors = theory.eigen()
+    offset = np.array([init_w - theory.ols_w, init_b - theory.ols_b])
+    weight = 0.5 * values * (vectors.T @ offset) ** 2  # each direction's share of the excess loss
+    weight = np.where(values > 1e-12 * values[-1], weight, 0.0)  # a flat direction costs nothing
+    target = within * theory.ols_loss + WITHIN_FLOOR
+    ratio = np.abs(1.0 - lrs[..., None] * values)  # (..., 2)
+    live = weight > 0
 
+    def excess(k):
+        return np.sum(np.where(live, weight * ratio ** (2.0 * k[..., None]), 0.0), axis=-1)
 
-def predicted_steps_to_converge(theory: Theory, learning_rates, init_w: float,
-                                init_b: float) -> np.ndarray:
-    """For each lr, the first step at which plain GD's loss is within 1% of the OLS loss.
-
-    inf where it never gets there (the lr diverges, or sits exactly on lr_max).
-    """
-    lrs = np.atleast_1d(np.asarray(learning_rates, np.float64))
-    lam, parts = _eigen_parts(theory, init_w, init_b)
-    room = theory.converged_loss - theory.ols_loss
-    moving = parts > 0
-    rho = np.abs(1.0 - lrs[:, None] * lam)  # the factor per step along each direction
-    slowest = np.max(np.where(moving, rho, 0.0), axis=1)
-    start = parts.sum()
-    answer = np.full(lrs.shape, np.inf)
-    if start <= room:
-        return np.zeros(lrs.shape)
-    ok = slowest < 1.0
-    # An upper bound: the whole excess shrinks at least as fast as its slowest part.
-    with np.errstate(divide="ignore"):
-        bound = np.ceil(np.log(room / start) / (2.0 * np.log(np.where(ok, slowest, 0.5))))
-    # Past ~1e12 steps (a hair below lr_max, or rounding on it) it counts as never:
-    # no budget reaches it, and float64 steps would stop bisecting.
-    ok &= bound <= NEVER
-    high = np.where(ok, np.maximum(bound, 1.0), 1.0)
-    low = np.zeros(lrs.shape)  # excess(low) > room, excess(high) <= room
-    while np.any(ok & (high - low > 1)):
+    steps = np.zeros(lrs.shape)
+    start = float(weight.sum())
+    if start <= target:
+        return float(steps) if steps.ndim == 0 else steps
+    never = np.any(live & (ratio >= 1.0 - 1e-12), axis=-1)  # lr_max itself: rounding says 0.9999…
+    # An upper bound: each direction alone within target / 2.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        alone = np.log(target / (2.0 * weight)) / (2.0 * np.log(ratio))
+    alone = np.where(live & (ratio > 0), alone, np.where(live, 1.0, 0.0))
+    high = np.where(never, 1.0, np.ceil(np.max(np.maximum(alone, 1.0), axis=-1)))
+    low = np.zeros(lrs.shape)  # excess(low) > target, excess(high) <= target
+    for _ in range(80):
+        if np.all(high - low <= 1):
+            break
         middle = np.floor((low + high) / 2)
-        below = excess_loss(theory, lrs, init_w, init_b, middle) <= room
-        high = np.where(ok & below, middle, high)
-        low = np.where(ok & ~below, middle, low)
-    answer[ok] = high[ok]
-    return answer
-
-
-def _eigen_parts(theory: Theory, init_w: float, init_b: float) -> tuple[np.ndarray, np.ndarray]:
-    """H's eigenvalues and ½·λ_i·c_i², the initial excess loss along each eigenvector."""
-    hessian = 2.0 * np.array([[theory.m2, theory.m1], [theory.m1, 1.0]])
-    lam, vectors = np.linalg.eigh(hessian)
-    error = np.array([init_w - theory.ols_w, init_b - theory.ols_b])
-    c = vectors.T @ error
-    return lam, 0.5 * lam * c * c
+        reached = excess(middle) <= target
+        high = np.where(reached, middle, high)
+        low = np.where(reached, low, middle)
+    steps = np.where(never, np.inf, high)
+    return float(steps) if steps.ndim == 0 else steps

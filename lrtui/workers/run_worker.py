@@ -100,16 +100,16 @@ class Controller(PacedWorker):
             run.state = State.PAUSED
             run.say("paused")
             return
-        if run.state in (State.FINISHED, State.DIVERGED):
-            run.continue_()
+        if run.state in (State.FINISHED, State.DIVERGED) and not run.continue_():
+            return  # it said why it cannot go on
         if run.state == State.READY:
             run.warn_at_start()
         run.state = State.RUNNING
         self._steps_per_second = 0.0
 
     def _do_step(self, run: Run, count: int) -> None:
-        if run.state in (State.FINISHED, State.DIVERGED):
-            run.continue_()
+        if run.state in (State.FINISHED, State.DIVERGED) and not run.continue_():
+            return
         run.state = State.PAUSED
         run.advance(count)
 

@@ -30,6 +30,7 @@ HELP = """\
 | `f` | LR range test: loss against lr, suggestions; `1`-`4` apply one |
 | `o` | optimizer, schedule and batch size, with all their parameters |
 | `v` | show / hide the lr curve (the lr each step used) beside the loss |
+| `x` | no-stop on / off: train through divergence for the whole budget, as the lesson's loop does (inf, then NaN) |
 | `tab` | move between fields |
 | `ctrl+p` | command palette: every action, and the themes |
 | `?` | this help |
@@ -38,11 +39,17 @@ HELP = """\
 **What to try.** Start at lr 0.001: after 200 steps the line has barely
 moved. At 0.1 it fits. Press `+` until lr passes **lr_max** (shown beside
 the lr field and in the status line): the loss grows and the run stops,
-*diverged*. Press `-` to get back under lr_max and `space` to recover.
+*diverged*. Press `-` to get back under lr_max and `space` to recover. Or
+press `x` first (no-stop) and watch lr 0.9 run its whole budget as the
+lesson's loop does: the float32 loss overflows to inf, lr 10 ends in NaN.
 
 **The numbers.** lr_max = 2/λmax, where λmax is the largest eigenvalue of
-the loss's Hessian; above 1/λmax the path zig-zags; lr_opt = 2/(λmax + λmin)
-is the best constant lr for this data.
+the loss's Hessian. Between 1/λmax and lr_max the steep component of the
+weights zig-zags across the valley (`g` shows it), yet the loss still falls
+at every step. lr_opt = 2/(λmax + λmin) gives the fastest *worst-case
+asymptotic* rate; from your start another lr may get there sooner: the pane
+shows, for the current lr, the steps to within 1% of the minimum. When every
+x is the same there is no lr_opt: the minimum is a whole line of (w, b).
 
 **Optimizers and schedules.** `o` opens every parameter; the pane has
 optimizer, schedule and batch. Switching any of them restarts from the same

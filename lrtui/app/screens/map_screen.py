@@ -137,7 +137,8 @@ class MapScreen(ModalScreen[float | None]):
             lines.append(f"computing: step {view.steps_done:,} of {view.steps:,} ({share:.0%}) "
                          f"{'█' * int(share * 20)}{'░' * (20 - int(share * 20))}  escape stops")
         else:
-            lines.append(f"map done: lr_opt {fmt(theory.lr_opt)}  "
+            lr_opt = "none (every x the same)" if theory.lr_opt is None else fmt(theory.lr_opt)
+            lines.append(f"map done: lr_opt {lr_opt}  "
                          f"1/λmax {fmt(theory.lr_zigzag)}  lr_max {fmt(theory.lr_max)}  "
                          f"OLS loss {fmt(theory.ols_loss)}")
         lines.append(self._cursor_text(view))

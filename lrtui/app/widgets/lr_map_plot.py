@@ -238,7 +238,7 @@ class MapPlot(Widget):
         marks: dict[tuple[int, int], tuple[str, tuple[int, int, int], bool]] = {}
         theory = view.theory
         for (_, glyph, colour), lr in zip(LINES, (theory.lr_opt, theory.lr_zigzag, theory.lr_max)):
-            column = column_of_lr(lr, view.learning_rates, width)
+            column = None if lr is None else column_of_lr(lr, view.learning_rates, width)
             if column is not None:
                 for row in range(height):
                     marks[(row, column)] = (glyph, colour, False)

@@ -8,7 +8,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from lrtui.app.plotdata import downsample, limit_value, limits, line_value, positive_pairs, ticks
+from lrtui.app.plotdata import (
+    downsample,
+    limit_value,
+    limits,
+    line_value,
+    positive_pairs,
+    step_ticks,
+    ticks,
+)
 from lrtui.app.themes import plot_color
 from lrtui.app.widgets.plot_pane import PlotPane
 from lrtui.engine.history import CurveView
@@ -47,13 +55,14 @@ class LrPlot(PlotPane):
             return
         plt.yscale("log")
         plt.xlim(*limits(0.0, end))
+        plt.xticks(*step_ticks(end, max(2, self.size.width // 10)))
         low, high = float(lrs.min()), float(lrs.max())
         lr_max = self._lr_max
         if lr_max is not None and high * 0.5 <= lr_max <= high * 4:
             high = lr_max * 1.2  # show lr_max when the lr gets near it
         low, high = limits(low / 1.5, high * 1.5, log=True)
         plt.ylim(limit_value(low, True), limit_value(high, True))
-        plt.yticks(*ticks(low, high, True))
+        self.set_yticks(*ticks(low, high, True))
         theme = self.app.current_theme
         plt.plot(steps, lrs, color=plot_color(theme, "loss-line", "accent"), marker="braille")
         if lr_max is not None and low <= lr_max <= high:

@@ -9,7 +9,7 @@ from support import CPU, solo
 from lrtui.engine.lr_map import MAP_BUCKETS, LrMap, MapError, check_grid, default_learning_rates
 from lrtui.engine.run import make_dataset
 from lrtui.engine.startup import import_tensorflow
-from lrtui.engine.theory import first_converged, predicted_steps_to_converge, theory_of
+from lrtui.engine.theory import first_converged, steps_to_within, theory_of
 from lrtui.settings.fields import Settings
 
 import_tensorflow()
@@ -89,7 +89,7 @@ def test_predicted_steps_to_1pct_match_the_measured_ones():
     theory = theory_of(data.x, data.y)
     rates = default_learning_rates(theory, LESSON.learning_rate, 64)
     view = LrMap(LESSON, CPU.name, rates, 3000, data).compute()
-    predicted = predicted_steps_to_converge(theory, rates, LESSON.init_w, LESSON.init_b)
+    predicted = steps_to_within(theory, rates, LESSON.init_w, LESSON.init_b)
     np.testing.assert_array_equal(view.predicted, predicted)
     reachable = predicted < 3000
     assert reachable.sum() > 10
