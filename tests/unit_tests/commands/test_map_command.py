@@ -105,3 +105,16 @@ def test_a_bad_file_writes_nothing(capsys, tmp_path):
     assert main(["map", "--data", str(tmp_path / "none.csv"), "--format", "npz",
                  "--output", str(path)]) == 2
     assert "no such file" in capsys.readouterr().err and not path.exists()
+
+
+def test_data_whose_x_are_all_the_same_has_no_lr_opt_and_still_maps(capsys, tmp_path):
+    data = tmp_path / "same_x.csv"
+    data.write_text("x,y\n1,2\n1,3\n1,2.5\n1,2.2\n")
+    path = tmp_path / "m.npz"
+    assert main(["map", "--data", str(data), "--num", "5", "--steps", "100", "--format", "npz",
+                 "--output", str(path)]) == 0
+    with np.load(path) as saved:  # plain arrays: no pickled None
+        assert np.isnan(saved["lr_opt"]) and float(saved["lr_max"]) == pytest.approx(0.5)
+        predicted, measured = saved["predicted_steps_to_1pct"], saved["steps_to_1pct"]
+        reached = measured >= 0
+        assert reached.any() and np.all(np.abs(predicted[reached] - measured[reached]) <= 1)
