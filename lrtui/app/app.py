@@ -23,7 +23,7 @@ from lrtui.app.screens.landscape_screen import LandscapeScreen
 from lrtui.app.screens.lr_find_screen import Choice, LrFindScreen
 from lrtui.app.screens.method_screen import MethodScreen
 from lrtui.app.textual_internals import SafeCommandPalette
-from lrtui.app.themes import DEFAULT_THEME, load_themes, theme_from_file
+from lrtui.app.themes import register_themes
 from lrtui.app.widgets.fit_plot import FitPlot
 from lrtui.app.widgets.hyperparams import HyperParams
 from lrtui.app.widgets.loss_plot import LossPlot
@@ -288,24 +288,7 @@ class LrApp(App):
 
     # -- themes ----------------------------------------------------------------------
     def _register_themes(self, wanted: str) -> None:
-        found = load_themes()
-        self._theme_problems = list(found.problems)
-        for theme in found.themes:
-            self.register_theme(theme)
-        if wanted.endswith(".toml"):
-            try:
-                theme = theme_from_file(wanted)
-            except ValueError as error:
-                self._theme_problems.append(str(error))
-                wanted = DEFAULT_THEME
-            else:
-                self.register_theme(theme)
-                wanted = theme.name
-        if wanted not in self.available_themes:
-            if wanted != DEFAULT_THEME:
-                self._theme_problems.append(f"no theme named '{wanted}': using {DEFAULT_THEME}")
-            wanted = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark"
-        self.theme = wanted
+        self._theme_problems = register_themes(self, wanted)
 
     def loading_thread_alive(self) -> bool:
         """True if the worker is still inside TensorFlow's import (it cannot be interrupted)."""

@@ -49,15 +49,26 @@ def limits(low: float, high: float, log: bool = False) -> tuple[float, float]:
     return low, high
 
 
-def downsample(x, y, width: int) -> tuple[np.ndarray, np.ndarray]:
-    """At most `width` points, keeping each column's min and max so spikes stay visible."""
+def downsample(x, y, width: int, x_range: tuple[float, float] | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """At most `width` points, keeping each column's min and max so spikes stay visible.
+
+    With `x_range` (the axis, for x in ascending order) the columns are fixed
+    slices of the axis rather than equal shares of the points: a growing curve
+    then changes only its last column, and a redraw sends only what moved.
+    """
     x = np.asarray(x, np.float64)
     y = np.asarray(y, np.float64)
     width = max(2, int(width))
     if len(x) <= width:
         return x, y
     groups = width // 2
-    edges = np.linspace(0, len(x), groups + 1).astype(np.int64)
+    low, high = x_range if x_range is not None else (0.0, 0.0)
+    if high > low:
+        column = np.clip(((x - low) / (high - low) * groups).astype(np.int64), 0, groups - 1)
+        edges = np.r_[np.flatnonzero(np.r_[True, column[1:] != column[:-1]]), len(x)]
+    else:
+        edges = np.linspace(0, len(x), groups + 1).astype(np.int64)
     xs, ys = [], []
     for start, end in zip(edges[:-1], edges[1:]):
         if end <= start:

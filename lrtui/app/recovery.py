@@ -11,16 +11,16 @@ to a temporary file first and renamed, so neither is ever half written.
 from __future__ import annotations
 
 import json
-import math
 import os
 import shlex
 import signal
-import tempfile
 import threading
 import time
 from dataclasses import asdict
 from pathlib import Path
 
+from lrtui.atomic import write_atomic
+from lrtui.engine.jsonable import finite_or_none
 from lrtui.engine.run import Snapshot
 from lrtui.locations import state_dir
 from lrtui.settings.fields import Settings
@@ -38,11 +38,6 @@ def recovery_path() -> Path:
     return state_dir() / "recovery.json"
 
 
-def _number(value: float):
-    """JSON has no NaN or Infinity: such a value is saved as null."""
-    return value if isinstance(value, (int, float)) and math.isfinite(value) else None
-
-
 def resume_command(settings: Settings, w: float | None, b: float | None) -> str:
     """`lrtui` with every option that differs from the defaults, starting from (w, b)."""
     return command_line(settings, "lrtui", init_w=w, init_b=b)
@@ -56,12 +51,12 @@ def recovery_record(settings: Settings, snapshot: Snapshot | None, reason: str,
                     run_file: Path | None = None) -> dict:
     record = {"version": VERSION, "reason": reason,
               "saved_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-              "settings": {k: _number(v) if isinstance(v, float) else v
+              "settings": {k: finite_or_none(v) if isinstance(v, float) else v
                            for k, v in asdict(settings).items()}}
     if snapshot is not None:
-        w, b = _number(snapshot.w), _number(snapshot.b)
+        w, b = finite_or_none(snapshot.w), finite_or_none(snapshot.b)
         record.update(state=snapshot.state.name.lower(), step=snapshot.step, w=w, b=b,
-                      learning_rate=_number(snapshot.learning_rate), loss=_number(snapshot.loss),
+                      learning_rate=finite_or_none(snapshot.learning_rate), loss=finite_or_none(snapshot.loss),
                       data=snapshot.data_source, resume=resume_command(settings, w, b))
     else:
         record.update(state="loading", step=0, resume=resume_command(settings, None, None))
@@ -71,20 +66,10 @@ def recovery_record(settings: Settings, snapshot: Snapshot | None, reason: str,
 
 
 def save_recovery(record: dict, path: Path | None = None) -> Path:
-    """Write atomically: a temporary file in the same folder, then a rename."""
+    """Write atomically (lrtui.atomic): the old file or the whole new one, never half."""
     path = path or recovery_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=".recovery-", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w") as out:
-            json.dump(record, out, indent=2)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
+    return write_atomic(path, json.dumps(record, indent=2))
 
 
 def install_hangup_handler(app, loop) -> None:

@@ -58,13 +58,17 @@ def send_keys(app, *keys: str) -> None:
     """Keys the way a terminal delivers them, without Pilot's wait after each one.
 
     Pilot.press waits for the app to settle between keys; a user does not.
-    The driver's own door is the only way to queue keys as a terminal does.
+    The driver's own door is the only way to queue keys as a terminal does;
+    the events are built as Pilot builds them (a character such as "." becomes
+    its key name).
     """
-    from textual.keys import _get_unicode_name_from_key
+    from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
 
     for key in keys:
+        if len(key) == 1 and not key.isalnum():
+            key = _character_to_key(key)
         try:
-            char = unicodedata.lookup(_get_unicode_name_from_key(key))
+            char = unicodedata.lookup(_get_unicode_name_from_key(REPLACED_KEYS.get(key, key)))
         except KeyError:
             char = key if len(key) == 1 else None
         event = events.Key(key, char)

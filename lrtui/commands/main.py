@@ -9,6 +9,7 @@ from pathlib import Path
 from lrtui import __version__
 from lrtui.commands.compare import add_compare_parser, run_compare_command
 from lrtui.commands.headless import headless_command
+from lrtui.commands.watch import add_watch_parser, run_watch
 from lrtui.settings.fields import SettingError, Settings
 from lrtui.settings.options import OneLineParser, add_app_options, add_options, settings_from, typed
 
@@ -19,7 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"lrtui {__version__}")
     add_options(parser)
     add_app_options(parser)
-    commands = parser.add_subparsers(dest="command", metavar="{run,find-lr,compare,replay,serve}")
+    commands = parser.add_subparsers(dest="command", metavar="{run,find-lr,compare,replay,serve,watch}")
     run = commands.add_parser("run", help="train without the UI and print the step log",
                               description="Train without the UI and print the step log.")
     add_options(run, defaults=False)
@@ -39,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=_port, default=8000, help="default %(default)s")
     serve.error = parser.error  # type: ignore[method-assign]
     _add_find_lr(commands, parser)
+    add_watch_parser(commands).error = parser.error  # type: ignore[method-assign]
     return parser
 
 
@@ -83,6 +85,8 @@ def _add_find_lr(commands, parser: argparse.ArgumentParser) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "watch":  # a Keras training: none of the line's options apply
+        return run_watch(args, open_viewer=_open_watch_viewer)
     if args.config:
         from lrtui.settings.config_file import read_config
 
@@ -129,6 +133,12 @@ def main(argv: list[str] | None = None) -> int:
     from lrtui.app.runner import exit_now, run_app
 
     exit_now(run_app(settings, fps=args.fps, mouse=not args.no_mouse, run_file=run_file))
+
+
+def _open_watch_viewer(channel, args: argparse.Namespace) -> int:
+    from lrtui.app.watch_app import run_watch_app
+
+    return run_watch_app(channel, fps=args.fps, mouse=not args.no_mouse)
 
 
 def _find_lr(settings: Settings, args: argparse.Namespace) -> int:

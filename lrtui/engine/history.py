@@ -79,6 +79,18 @@ class LossHistory:
         self.count = (self.count + 1) // 2
         self.span *= 2
 
+    def load(self, view: CurveView) -> None:
+        """Start over from a saved view (a Keras viewer attaching after old detail was dropped)."""
+        self.clear()
+        if len(view.step) > self.capacity:
+            raise ValueError(f"a saved curve of {len(view.step)} buckets does not fit in {self.capacity}")
+        n = len(view.step)
+        self.span, self.count = view.span, n
+        self.low[:n], self.high[:n], self.last[:n] = view.low, view.high, view.last
+        self.w[:n], self.b[:n] = view.w, view.b
+        if view.lr is not None:
+            self.lr[:n] = view.lr
+
     def view(self) -> CurveView:
         n = self.count
         return CurveView(

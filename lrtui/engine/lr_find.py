@@ -61,7 +61,7 @@ class RangeTest:
     smoothed: np.ndarray  # the smoothed loss the suggestions are read from
     num: int
     stopped_early: bool  # the smoothed loss passed 4 × its best before `num` steps
-    theory: Theory
+    theory: Theory | None = None  # the line's exact answer; None for someone else's model
     suggestions: dict[str, Suggestion] = field(default_factory=dict)
 
     @property
@@ -88,6 +88,18 @@ def sweep_lrs(start: float, end: float, num: int) -> np.ndarray:
     return start * (end / start) ** (np.arange(num) / num)
 
 
+def check_sweep(start: float, end: float, num: int) -> None:
+    if not 0 < start < end:
+        raise ValueError(f"range test: start {start:g} must be above 0 and below end {end:g}")
+    if num < 10:
+        raise ValueError(f"range test: num {num} is too few steps, use at least 10")
+
+
+def past_stop(value: float, best: float) -> bool:
+    """fastai's stop rule: the smoothed loss passed 4 × its best (or is not a number)."""
+    return value > STOP_FACTOR * best or not math.isfinite(value)
+
+
 def smooth(losses: np.ndarray, beta: float = BETA) -> tuple[np.ndarray, int]:
     """The bias-corrected running average, and how many points to keep (the stop rule)."""
     average, best, out = 0.0, math.inf, []
@@ -96,7 +108,7 @@ def smooth(losses: np.ndarray, beta: float = BETA) -> tuple[np.ndarray, int]:
         value = average / (1 - beta**t)
         out.append(value)
         best = min(best, value)
-        if value > STOP_FACTOR * best or not math.isfinite(value):
+        if past_stop(value, best):
             break
     return np.array(out), len(out)
 
@@ -153,10 +165,7 @@ def suggest(lrs: np.ndarray, smoothed: np.ndarray, num: int) -> dict[str, Sugges
 def range_test(settings: Settings, dataset: Dataset, device: str, start: float = START,
                end: float = END, num: int = NUM, jit: bool = True) -> RangeTest:
     """Run the sweep from the settings' initial weights on a copy of the model."""
-    if not 0 < start < end:
-        raise ValueError(f"range test: start {start:g} must be above 0 and below end {end:g}")
-    if num < 10:
-        raise ValueError(f"range test: num {num} is too few steps, use at least 10")
+    check_sweep(start, end, num)
     from lrtui.engine.trainer import Trainer  # TensorFlow: the caller imported it quietly
 
     # The sweep is an exponential schedule that grows: lr_i = start · (end/start)^(i/num).

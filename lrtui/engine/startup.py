@@ -76,12 +76,17 @@ def start_device(device: str) -> DeviceChoice:
     return choose_device(import_tensorflow(), device)
 
 
-def load_run(settings: Settings, dataset: Dataset) -> Run:
-    """A single run, built and warmed up: its first chunk is compiled."""
+def load_run(settings: Settings, dataset: Dataset, compile_ahead: bool = False) -> Run:
+    """A single run, built and warmed up: its first chunk is compiled.
+
+    The app compiles the larger chunks ahead, in the background, so that no key
+    waits for XLA; a headless run needs its largest chunk at once and compiles
+    it when it asks for it.
+    """
     from lrtui.engine.run import Run
 
     run = Run(settings, start_device(settings.device), dataset)
-    run.trainer.warm_up()
+    run.trainer.warm_up(ahead=compile_ahead)
     return run
 
 

@@ -21,6 +21,10 @@ mini-batch is a slice of a per-epoch shuffle seeded from the data's seed.
 
 from __future__ import annotations
 
+import atexit
+import threading
+import weakref
+
 import numpy as np
 import tensorflow as tf
 
@@ -33,7 +37,9 @@ from lrtui.engine.shuffle import epoch_order
 from lrtui.settings.fields import METHOD_FIELDS, Settings
 
 # A chunk stops at its count, so one step costs the same in any capacity; each
-# capacity is one XLA compile (about half a second), done the first time it is needed.
+# capacity is one XLA compile (about half a second). The app compiles the first
+# before the run starts and the others in the background (`warm_up`): until a
+# large one is ready, its steps run as several calls of the largest ready one.
 CAPACITIES = (64, 1024, 16384)
 
 
@@ -47,6 +53,8 @@ class Trainer:
         self.traces = 0  # how often a chunk was traced: an lr change must not add one
         self.step = 0  # steps applied since the last reset
         self._chunks: dict[int, object] = {}
+        self._generation = 0  # counts the times the chunks were thrown away
+        self._background: threading.Thread | None = None
         self.n = dataset.n
         with tf.device(device):
             # Shape [None]: new data of any size reuses the traced function.
@@ -79,7 +87,7 @@ class Trainer:
                     # Built here, outside the compiled chunk; its start values are kept for reset.
                     self.optimizer.build([self.w, self.b])
                     self._optimizer_start = [v.numpy() for v in self.optimizer.variables]
-            self._chunks.clear()
+            self._discard_chunks()
         self._reset_method_state()
 
     def _reset_method_state(self) -> None:
@@ -93,7 +101,7 @@ class Trainer:
         self.x.assign(dataset.x)
         self.y.assign(dataset.y)
         if self.method.batch_size and dataset.n != self.n:
-            self._chunks.clear()  # the batch slicing was compiled for the old n
+            self._discard_chunks()  # the batch slicing was compiled for the old n
         self.n = dataset.n
 
     def reset(self, init_w: float, init_b: float) -> None:
@@ -125,7 +133,7 @@ class Trainer:
         """Run up to `count` steps (fewer if the loss goes bad) and return their records."""
         batches = []
         while count > 0:
-            capacity = next((c for c in CAPACITIES if c >= count), CAPACITIES[-1])
+            capacity = self._capacity_for(count)
             todo = min(count, capacity)
             batch = self._run_chunk(capacity, todo)
             batches.append(batch)
@@ -138,6 +146,27 @@ class Trainer:
             return batches[0]
         return StepBatch(*(np.concatenate([getattr(b, f) for b in batches])
                            for f in ("step",) + FIELDS), batches[-1].diverged)
+
+    def _capacity_for(self, count: int) -> int:
+        """The smallest capacity that holds `count`; while the background is still
+        compiling it, the largest one ready (the caller loops), so no step waits for XLA."""
+        wanted = next((c for c in CAPACITIES if c >= count), CAPACITIES[-1])
+        if wanted in self._chunks or not self.compiling:
+            return wanted
+        ready = [c for c in CAPACITIES if c < wanted and c in self._chunks]
+        return ready[-1] if ready else wanted
+
+    @property
+    def compiling(self) -> bool:
+        """True while capacities are being compiled in the background."""
+        return self._background is not None and self._background.is_alive()
+
+    def _discard_chunks(self) -> None:
+        """Throw the compiled chunks away (a new method, a new n) and compile afresh."""
+        self._generation += 1
+        self._chunks.clear()
+        if self._background is not None:  # this trainer compiles ahead: keep doing so
+            self.warm_up()
 
     def _run_chunk(self, capacity: int, count: int) -> StepBatch:
         chunk = self._chunks.get(capacity) or self._compile(capacity)
@@ -152,7 +181,7 @@ class Trainer:
         self.step += done - (0 if ok else 1)
         return StepBatch(steps, *rows, diverged=not ok)
 
-    def _compile(self, capacity: int):
+    def _compile(self, capacity: int, generation: int | None = None):
         w, b = self.w, self.b
         learning_rate, loss_limit, stopping = self.learning_rate, self.loss_limit, self.stop_at_divergence
         method, optimizer, plateau = self.method, self.optimizer, self.plateau
@@ -203,7 +232,9 @@ class Trainer:
             return done, ok, tf.transpose(records.stack())
 
         compiled, self.jit = compile_chunk(chunk, self.device, self.jit)
-        self._chunks[capacity] = compiled
+        # A background compile that finishes after the method changed is thrown away.
+        if generation is None or generation == self._generation:
+            self._chunks[capacity] = compiled
         return compiled
 
     def _batch_function(self, batch_size: int):
@@ -233,7 +264,41 @@ class Trainer:
 
         return batch
 
-    def warm_up(self) -> None:
-        """Compile the chunk every run starts with (XLA prints on its first compile: call while muted)."""
+    def warm_up(self, ahead: bool = True) -> None:
+        """Compile the chunk every run starts with now, the larger ones in the background.
+
+        XLA prints on its first compile: call while fd 2 is muted (the app keeps
+        it muted for its whole life). The background thread is a daemon, and what
+        it compiles for an outdated method is thrown away. At exit it is stopped
+        after the compile under way and waited for: a daemon thread still inside
+        XLA when the interpreter finalizes aborts the process (status 134).
+        """
         if CAPACITIES[0] not in self._chunks:
             self._compile(CAPACITIES[0])
+        if not ahead:
+            return
+        generation = self._generation
+
+        def compile_the_rest() -> None:
+            for capacity in CAPACITIES[1:]:
+                if generation != self._generation or _EXITING.is_set():
+                    return
+                if capacity not in self._chunks:
+                    self._compile(capacity, generation)
+
+        self._background = threading.Thread(target=compile_the_rest, name="lrtui-compile",
+                                            daemon=True)
+        _COMPILERS.add(self._background)
+        self._background.start()
+
+
+_EXITING = threading.Event()
+_COMPILERS: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
+
+
+@atexit.register
+def _finish_compiling() -> None:
+    """Let background compiles end before the interpreter goes (see Trainer.warm_up)."""
+    _EXITING.set()
+    for thread in list(_COMPILERS):
+        thread.join(timeout=30)

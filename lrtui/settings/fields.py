@@ -52,11 +52,16 @@ def _in_range(value, low, high, what: str, text: str):
     return value
 
 
+# Every learning rate a field, a flag or a key (+, -) may set.
+LR_RANGE = (1e-10, 1e4)
+LR_RANGE_TEXT = "1e-10 to 1e4"
+
+
 def parse_learning_rate(text: str) -> float:
     value = _number(text, "learning rate")
     if value <= 0:
         raise SettingError(f"learning rate: '{text.strip()}' must be greater than 0")
-    return _in_range(value, 1e-10, 1e4, "learning rate", text.strip())
+    return _in_range(value, *LR_RANGE, "learning rate", text.strip())
 
 
 def parse_steps(text: str) -> int:

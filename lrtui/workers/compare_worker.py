@@ -17,9 +17,8 @@ from lrtui.engine.run import State, fmt, make_dataset
 from lrtui.engine.startup import load_compare
 from lrtui.engine.theory import theory_of
 from lrtui.engine.update_rules import OPTIMIZERS
-from lrtui.settings.fields import Settings
+from lrtui.settings.fields import LR_RANGE, LR_RANGE_TEXT, Settings
 from lrtui.workers.pacing import PacedWorker
-from lrtui.workers.run_worker import LR_RANGE
 
 _NOTHING_TO_RUN = ("nothing to run: the runs are diverged or paused on their own; lower a "
                    "diverged run's lr (select it, then -), release a paused one, or reset (r)")
@@ -124,7 +123,7 @@ class CompareController(PacedWorker):
         for k in compare.runs_for(run):
             new = compare.learning_rates[k] * factor
             if not LR_RANGE[0] <= new <= LR_RANGE[1]:
-                compare.say(f"run {k + 1}: lr {fmt(new)} would be out of range (1e-10 to 1e4): "
+                compare.say(f"run {k + 1}: lr {fmt(new)} would be out of range ({LR_RANGE_TEXT}): "
                             "unchanged", "warning")
                 continue
             compare.set_learning_rate(k, new, "doubled" if factor > 1 else "halved")

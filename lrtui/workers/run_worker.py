@@ -16,13 +16,12 @@ from lrtui.engine.data import Dataset
 from lrtui.engine.run import Run, Snapshot, State, fmt, make_dataset
 from lrtui.engine.startup import load_run
 from lrtui.engine.theory import theory_of
-from lrtui.settings.fields import Settings
+from lrtui.settings.fields import LR_RANGE, LR_RANGE_TEXT, Settings
 from lrtui.workers.pacing import PacedWorker
 
 # A frame carries at most this many log rows: the pane shows the newest few
 # dozen, and at max speed a frame can span thousands of logged steps.
 ROWS_PER_FRAME = 100
-LR_RANGE = (1e-10, 1e4)
 
 
 class Controller(PacedWorker):
@@ -34,7 +33,7 @@ class Controller(PacedWorker):
         super().__init__(fps, acknowledge)
         self.settings = settings
         self.publish = publish
-        self._load_engine = load_engine or load_run
+        self._load_engine = load_engine or _load_run_ahead
         self._dataset = dataset  # given when a run file brings its own points
         self.run: Run | None = None
         self._data_sent = 0
@@ -117,7 +116,7 @@ class Controller(PacedWorker):
     def _do_scale_lr(self, run: Run, factor: float) -> None:
         new = run.learning_rate * factor
         if not LR_RANGE[0] <= new <= LR_RANGE[1]:
-            run.say(f"lr {fmt(new)} would be out of range (1e-10 to 1e4): unchanged", "warning")
+            run.say(f"lr {fmt(new)} would be out of range ({LR_RANGE_TEXT}): unchanged", "warning")
             return
         run.set_learning_rate(new, "doubled" if factor > 1 else "halved")
 
@@ -168,11 +167,16 @@ class Controller(PacedWorker):
             run.say(str(error), "error")
 
 
+def _load_run_ahead(settings: Settings, dataset: Dataset) -> Run:
+    """The app's run: its larger chunks compile in the background, so no key waits for XLA."""
+    return load_run(settings, dataset, compile_ahead=True)
+
+
 def reopen_run(saved) -> Callable[[Settings, Dataset], Run]:
     """A load_engine that builds the run as usual, then puts it where the run file left it."""
     from lrtui.engine.runfile import restore
 
-    return lambda settings, dataset: restore(load_run(settings, dataset), saved)
+    return lambda settings, dataset: restore(_load_run_ahead(settings, dataset), saved)
 
 
 def _waiting_snapshot(settings: Settings, dataset: Dataset | None,

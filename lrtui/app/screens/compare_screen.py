@@ -28,9 +28,8 @@ from lrtui.app.widgets.compare_plots import (
 from lrtui.app.widgets.landscape_plot import LandscapePlot, Path
 from lrtui.engine.compare import CompareSnapshot, RunStatus
 from lrtui.engine.run import State, fmt
-from lrtui.settings.fields import Settings
+from lrtui.settings.fields import LR_RANGE, Settings
 from lrtui.workers.compare_worker import CompareController
-from lrtui.workers.run_worker import LR_RANGE
 
 COLUMNS = ("run", "optimizer", "lr", "status", "step", "loss", "1% at", "diverged")
 

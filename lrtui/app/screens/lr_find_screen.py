@@ -100,11 +100,11 @@ class RangePlot(PlotPane):
             if suggestion and x_low <= suggestion.learning_rate <= x_high:
                 plt.vline(line_value(suggestion.learning_rate, True), mark_colour)
         # lr_opt and lr_max sit a column or two apart: each gets its name, on its own side.
-        if theory.lr_opt is not None and x_low <= theory.lr_opt <= x_high:
+        if theory is not None and theory.lr_opt is not None and x_low <= theory.lr_opt <= x_high:
             plt.vline(line_value(theory.lr_opt, True), MARKS[3][2])
             plt.text("lr_opt ", theory.lr_opt, row(1 - one_row), color=MARKS[3][2],
                      alignment="right")
-        if x_low <= theory.lr_max <= x_high:
+        if theory is not None and x_low <= theory.lr_max <= x_high:
             plt.vline(line_value(theory.lr_max, True), LR_MAX_COLOUR)
             plt.text(" lr_max", theory.lr_max, row(1 - 2 * one_row), color=LR_MAX_COLOUR,
                      alignment="left")
@@ -121,10 +121,14 @@ class LrFindScreen(ModalScreen[Choice | None]):
         Binding("escape,f,q", "dismiss(None)", "close"),
     ]
 
-    def __init__(self, settings: Settings, dataset: Dataset | None, device: str | None):
+    def __init__(self, settings: Settings | None, dataset: Dataset | None, device: str | None,
+                 test: RangeTest | None = None):
+        """Run the sweep on the line's run; or, given `test`, show a sweep made elsewhere
+        (a Keras training's `find_lr_first`), whose keys 1-3 set that training's lr."""
         super().__init__()
         self.settings, self.dataset, self.device = settings, dataset, device
         self.test: RangeTest | None = None
+        self._given = test
 
     def compose(self) -> ComposeResult:
         with Vertical(id="lrfind"):
@@ -134,6 +138,9 @@ class LrFindScreen(ModalScreen[Choice | None]):
 
     def on_mount(self) -> None:
         self.query_one("#lrfind", Vertical).border_title = "LR range test"
+        if self._given is not None:
+            self.show(self._given)
+            return
         if self.dataset is None or self.device is None:
             self._say("TensorFlow is still loading: close (escape) and press f again in a moment")
             return
@@ -173,41 +180,48 @@ class LrFindScreen(ModalScreen[Choice | None]):
             suggestion = test.suggestions.get(name)
             value = fmt(suggestion.learning_rate) if suggestion else "-"
             entries.append((colour, key, name, value, MEANINGS[name]))
-        if theory.lr_opt is None:
+        if theory is None:
+            pass  # someone else's model: no exact answer to compare with
+        elif theory.lr_opt is None:
             entries.append((MARKS[3][2], " ", "lr_opt", "none",
                             "every x is the same: the minimum is not unique"))
         else:
             entries.append((MARKS[3][2], "4", "lr_opt", fmt(theory.lr_opt),
                             "plain GD's fastest worst-case rate (theory)"))
-        entries.append((LR_MAX_COLOUR, " ", "lr_max", fmt(theory.lr_max),
-                        "plain GD diverges above (theory)"))
+        if theory is not None:
+            entries.append((LR_MAX_COLOUR, " ", "lr_max", fmt(theory.lr_max),
+                            "plain GD diverges above (theory)"))
         if compact:
             cells = [f"[rgb{c}]│[/][b]{k}[/] {n} {v}" for c, k, n, v, _ in entries]
-            lines = ["  ".join(cells[:3]), "  ".join(cells[3:])]
+            lines = ["  ".join(cells[:3]), "  ".join(cells[3:])] if len(cells) > 3 else \
+                ["  ".join(cells)]
         else:
             lines = [f"[rgb{c}]│[/] [b]{k}[/]  {n:<8} {v:>10}  {m}" for c, k, n, v, m in entries]
         if test.valley_is_middle:
             lines.append(f"[rgb{MARKS[2][2]}]{escape(test.valley_note())}[/]")
         stop = "stopped when the smoothed loss passed 4 × its best" if test.stopped_early else \
             "ran all steps"
-        lines.append(f"{len(test.lrs)} steps, {stop}. Keys 1-4 set the run's lr; escape closes.")
+        keys = "Keys 1-4 set the run's lr" if theory is not None else \
+            "Keys 1-3 set the training's lr"
+        lines.append(f"{len(test.lrs)} steps, {stop}. {keys}; escape closes.")
         return lines
 
     def learning_rate_of(self, name: str) -> float | None:
         if self.test is None:
             return None
         if name == "lr_opt":
-            return self.test.theory.lr_opt
+            return self.test.theory.lr_opt if self.test.theory is not None else None
         suggestion = self.test.suggestions.get(name)
         return suggestion.learning_rate if suggestion else None
 
     def action_apply(self, name: str) -> None:
         learning_rate = self.learning_rate_of(name)
         if learning_rate is None:
-            if self.test is not None and name == "lr_opt":
+            if self.test is not None and self.test.theory is not None and name == "lr_opt":
                 self.notify("no lr_opt: every x is the same, the minimum is not unique",
                             severity="warning")
                 return
-            self.notify("no result yet: wait for the sweep", severity="warning")
+            self.notify("no result yet: wait for the sweep" if self.test is None else
+                        f"no {name} for this sweep", severity="warning")
             return
         self.dismiss(Choice(name, learning_rate))

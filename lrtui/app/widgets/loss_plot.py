@@ -2,8 +2,9 @@
 
 The title reads the loss where the run is now (the status line's number); the
 OLS line is the minimum (named in the border), drawn in the curve's own
-coordinates so that a curve ending just above it never seems to end below it. A step whose loss is
-not a number (float32 overflow, then NaN) is marked ▲ on the top edge.
+coordinates so that a curve ending just above it never seems to end below it.
+A step whose loss is not a number (float32 overflow, then NaN) is marked ▲ on
+the top edge.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from lrtui.engine.run import fmt
 
 class LossPlot(PlotPane):
     BORDER_TITLE = "Loss"
+    label = "loss"  # the title's word: a Keras training shows "batch loss"
 
     log_scale: reactive[bool] = reactive(True)
 
@@ -42,6 +44,8 @@ class LossPlot(PlotPane):
         self._step = 0
         self._budget_end = 0
         self._x_end = 1.0  # the step at the right end of the x axis, as last drawn
+        self._validation: tuple[tuple[int, float], ...] = ()  # (step, loss) points
+        self._epoch_ends: tuple[int, ...] = ()  # steps to mark with a vertical line
         self._loss: float | None = None  # the loss where the run is now
         self._batch = False  # the curve is each step's batch loss
         self._non_finite_at: int | None = None
@@ -54,6 +58,15 @@ class LossPlot(PlotPane):
         self._budget_end, self._loss, self._batch = budget_end, loss, batch
         self._non_finite_at = non_finite_at
         self.redraw()
+
+    @property
+    def x_end(self) -> float:
+        """The step at the right end of the x axis, as last drawn (another plot can line up)."""
+        return self._x_end
+
+    def set_marks(self, validation: tuple[tuple[int, float], ...], epoch_ends: tuple[int, ...]) -> None:
+        """Validation losses as points and epoch ends as lines; drawn with the next curve."""
+        self._validation, self._epoch_ends = validation, epoch_ends
 
     def watch_log_scale(self) -> None:
         self.redraw()
@@ -110,33 +123,41 @@ class LossPlot(PlotPane):
         pick = positive_pairs if self.log_scale else finite_pairs
         bad = not_finite_at(steps, losses)
         steps, losses = pick(steps, losses)
-        steps, losses = downsample(steps, losses, max(8, self.size.width * 2))
-        if len(steps) == 0:
-            plt.title(self._title("no finite loss to show"))
-            return
-        plt.yscale("log" if self.log_scale else "linear")
         last = max(self._step, int(curve.step[-1]))
         # The x axis ends at the budget, or at a round number: old points stay put.
         end = min(float(self._budget_end), nice_ceiling(last)) if self._budget_end > last else last
+        steps, losses = downsample(steps, losses, max(8, self.size.width * 2), (0.0, float(end)))
+        if len(steps) == 0:
+            plt.title(self._title("no finite loss to show"))
+            return
+        val_steps, val_losses = pick(*(np.array(v, np.float64) for v in zip(*self._validation))) \
+            if self._validation else (np.zeros(0), np.zeros(0))
+        plt.yscale("log" if self.log_scale else "linear")
         self._x_end = float(end)
         plt.xlim(*limits(0.0, float(end)))
         plt.xticks(*step_ticks(end, max(2, self.size.width // 10)))
         log = self.log_scale
         ols = self._ols_loss
         shows_ols = ols is not None and (ols > 0 or not log)
-        low, high = float(losses.min()), float(losses.max())
-        if shows_ols:
-            low, high = min(low, ols), max(high, ols)  # the minimum stays in view
-        low, high = snapped(low, high, log=log)
+        every = np.r_[losses, val_losses, [ols] if shows_ols else []]  # the minimum stays in view
+        low, high = snapped(float(every.min()), float(every.max()), log=log)
         plt.ylim(limit_value(low, log), limit_value(high, log))
         self.set_yticks(*ticks(low, high, log, count=max(2, self.size.height // 4)))
         theme = self.app.current_theme
         ols_colour = plot_color(theme, "true-line", "success")
         self._show_legend(ols_colour)
+        # At most one epoch line every 8 columns: more would only grey the plot.
+        ends = self._epoch_ends[::max(1, len(self._epoch_ends) * 8 // max(8, self.size.width))]
+        for end_step in ends:
+            if end_step < end:
+                plt.vline(float(end_step), plot_color(theme, "cursor", "panel"))
         if shows_ols:
             # A line of the curve's own kind, so both land on the same dot rows.
             plt.plot([0.0, float(end)], [ols, ols], color=ols_colour, marker="braille")
         plt.plot(steps, losses, color=plot_color(theme, "loss-line", "accent"), marker="braille")
+        if len(val_steps):
+            plt.scatter(val_steps, val_losses, color=plot_color(theme, "true-line", "success"),
+                        marker="●")
         if len(bad):
             # Not a number any more: marked where the curve left, on the top edge.
             bad = downsample(bad, np.zeros(len(bad)), max(4, self.size.width // 2))[0]
@@ -157,7 +178,10 @@ class LossPlot(PlotPane):
         if loss is None and self._curve is not None and len(self._curve.last):
             loss = float(self._curve.last[-1])
         now = "" if loss is None else fmt(loss)
-        parts = [f"batch loss; all points {now}" if self._batch else f"loss {now}"]
+        first = f"batch loss; all points {now}" if self._batch else f"{self.label} {now}"
+        if self._validation:
+            first += f"  ● val {fmt(self._validation[-1][1])}"
+        parts = [first]
         if self._non_finite_at is not None:
             parts.append(f"▲ inf/nan from step {self._non_finite_at}")
         if note:

@@ -5,6 +5,10 @@ Every column has a fixed width and a number is shortened to fit it (2.775e+12,
 fewer columns, always keeping step, loss and lr; a mini-batch run adds the
 batch's own loss beside the loss on all the points. The log keeps its items,
 so a resize that changes the columns writes them again.
+
+A subclass prints other rows (a Keras training's) by giving its own
+`row_text`, and `header = None` (it writes its own header and columns); the
+batching and the events stay as here.
 """
 
 from __future__ import annotations
@@ -31,7 +35,10 @@ COLUMNS = (
 )
 # Which columns stay when the pane is narrow: the first ones here.
 PRIORITY = ("step", "loss", "lr", "w", "b", "batch", "dw", "db")
-STYLES = {"info": "italic", "warning": "bold yellow", "error": "bold red"}
+STYLES = {"info": "italic", "epoch": "italic", "warning": "bold yellow", "error": "bold red"}
+# Events are written at once, except these, which wait for the next batch of rows
+# (a fast Keras training ends an epoch every second or so).
+UNHURRIED = ("epoch",)
 # New rows are written in batches: every write scrolls, and a scroll repaints the
 # whole pane, so batching keeps a slow link quiet. Events are written at once.
 BATCH_SECONDS = 1.0
@@ -73,6 +80,8 @@ def columns_for(width: int, batch: bool) -> tuple:
 
 class StepLog(RichLog):
     BORDER_TITLE = "Step log"
+    header: str | None = "columns"  # None: a subclass writes its own header and rows
+    hint = "lrtui run prints every step"
 
     def __init__(self, **kwargs):
         # No wrapping by the log: rows are laid out to fit, events are wrapped here, to the
@@ -87,6 +96,10 @@ class StepLog(RichLog):
         self._batch = False  # a mini-batch run: rows carry their batch's loss
         self._columns: tuple = ()
 
+    def on_mount(self) -> None:
+        if self.header is None and getattr(self, "subtitle", None):
+            self.border_subtitle = self.subtitle
+
     def on_resize(self) -> None:
         self._layout()
 
@@ -96,6 +109,9 @@ class StepLog(RichLog):
         width = self.scrollable_content_region.width - (0 if self.show_vertical_scrollbar else 1)
         if width <= 0:
             return
+        if self.header is None:  # a subclass's own rows: only events follow the width
+            self._width = width
+            return
         columns = columns_for(width, self._batch)
         if columns == self._columns and width == self._width:
             return
@@ -104,16 +120,13 @@ class StepLog(RichLog):
         hidden = [c[0] for c in COLUMNS if c[0] not in shown and (self._batch or c[0] != "batch")]
         self.border_subtitle = f"{' '.join(hidden)}: on a wider terminal" if hidden else ""
         self.clear()
-        self.write(Text(self._header(), style="bold"))
+        self.write(Text(" ".join(f"{name:>{w}}" for name, w, _ in self._columns), style="bold"))
         if self._items:
             self.write(Text("\n").join(self._line(item) for item in self._items))
 
-    def _header(self) -> str:
-        return " ".join(f"{name:>{width}}" for name, width, _ in self._columns)
-
-    def add(self, rows: tuple[LogRow, ...], events: tuple[Event, ...], skipped: int = 0) -> None:
+    def add(self, rows: tuple[LogRow, ...] | tuple, events: tuple[Event, ...], skipped: int = 0) -> None:
         self._skipped += skipped
-        if not self._batch and any(row.batch_loss is not None for row in rows):
+        if not self._batch and any(getattr(row, "batch_loss", None) is not None for row in rows):
             self._batch = True
             self._columns = ()  # a new column: lay out again below
         # Rows and events interleave by step; at the same step the row comes first.
@@ -123,11 +136,11 @@ class StepLog(RichLog):
         if len(self._pending) > MAX_BATCH:
             self._skipped += len(self._pending) - MAX_BATCH
             del self._pending[:-MAX_BATCH]
-        if not self._columns:
+        if self.header is not None and not self._columns:
             self._layout()
-        if events:
+        if any(e.kind not in UNHURRIED for e in events):
             self.flush()
-        elif self._pending and self._flush_timer is None:
+        if self._pending and self._flush_timer is None:
             self._flush_timer = self.set_timer(BATCH_SECONDS, self.flush)
 
     def flush(self) -> None:
@@ -136,22 +149,24 @@ class StepLog(RichLog):
             self._flush_timer = None
         lines = []
         if self._skipped:
-            lines.append(Text(f"{'':>8} … {self._skipped:,} lines not shown "
-                              "(lrtui run prints every step)", style="dim"))
+            lines.append(Text(f"{'':>8} … {self._skipped:,} lines not shown ({self.hint})",
+                              style="dim"))
             self._skipped = 0
         if self._pending:
             self._items.extend(self._pending)
-            if self._columns:
+            if self._columns or self.header is None:
                 lines += [self._line(item) for item in self._pending]
             self._pending.clear()
         if lines:
             # One Text of many lines: one scroll, one repaint.
             self.write(Text("\n").join(lines))
 
-    def _line(self, item: LogRow | Event) -> Text:
-        if isinstance(item, LogRow):
-            return Text(" ".join(f"{fit_number(get(item), width):>{width}}"
-                                 for _, width, get in self._columns))
+    def row_text(self, row) -> Text:
+        return Text(" ".join(f"{fit_number(get(row), width):>{width}}"
+                             for _, width, get in self._columns))
+
+    def _line(self, item) -> Text:
+        if not isinstance(item, Event):
+            return self.row_text(item)
         text = Text(f"{item.step:>8} {item.text}", style=STYLES.get(item.kind, ""))
-        lines = text.wrap(self.app.console, max(20, self._width))
-        return Text("\n").join(lines)
+        return Text("\n").join(text.wrap(self.app.console, max(20, self._width)))

@@ -1,0 +1,31 @@
+"""Fixtures every test folder shares; the helpers they call are in tests/support.py.
+
+The folders mirror the layers: unit_tests/ (settings, engine, commands,
+replay, app pieces without a terminal) and functional_tests/ (the app through
+the Pilot, a real pseudo-terminal, a real browser). The slow kinds carry a
+marker (pty, browser, monkey): `pytest -m "not pty and not browser and not
+monkey"` runs the rest; the README's command runs everything.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from support import LESSON_DATA
+
+from lrtui.engine.data import Dataset
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    """The checkout: demo.tape, README.md and themes/ are here."""
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def lesson_data() -> Dataset:
+    """The lesson's 100 points: x in [0, 1], y = 0.1·x + 0.5 + noise 0.1, seed 0."""
+    return LESSON_DATA

@@ -1,0 +1,198 @@
+"""`lrtui serve` in a real headless Chromium, driven over the Chrome DevTools Protocol.
+
+The page draws the terminal on a canvas, so the test reads what the app sends
+to the page: the websocket frames Chromium receives (Network events). It checks
+that the app's panes arrive, that a key typed into the page starts the run,
+and that `e` typed into the page makes the app (a process behind the server)
+write a run file. Every wait is a bounded poll.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from lrtui.commands.serve import app_command, notice
+from lrtui.engine.runfile import read_run_file
+from lrtui.settings.fields import Settings
+
+pytestmark = pytest.mark.browser
+
+aiohttp = pytest.importorskip("aiohttp", reason="textual-serve (and aiohttp) not installed")
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run",
+                  "--remote-debugging-port=0", "--window-size=1400,900"]
+# The served app imports TensorFlow in a fresh process: that can take a while on a busy machine.
+APP_TIMEOUT = 180
+KEYS = {"space": (" ", "Space", 32), "e": ("e", "KeyE", 69)}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def until(predicate, timeout: float, what: str, poll: float = 0.1):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = await predicate() if asyncio.iscoroutinefunction(predicate) else predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout} s waiting for {what}")
+        await asyncio.sleep(poll)
+
+
+class DevTools:
+    """A minimal Chrome DevTools Protocol client: commands by id, events kept in order."""
+
+    def __init__(self, ws):
+        self.ws = ws
+        self.ids = 0
+        self.waiting: dict[int, asyncio.Future] = {}
+        self.events: list[dict] = []
+        self.reader = asyncio.ensure_future(self._read())
+
+    async def _read(self):
+        async for message in self.ws:
+            data = json.loads(message.data)
+            if "id" in data and data["id"] in self.waiting:
+                self.waiting.pop(data["id"]).set_result(data)
+            else:
+                self.events.append(data)
+
+    async def call(self, method: str, session: str | None = None, **params) -> dict:
+        self.ids += 1
+        future = asyncio.get_running_loop().create_future()
+        self.waiting[self.ids] = future
+        message = {"id": self.ids, "method": method, "params": params}
+        if session:
+            message["sessionId"] = session
+        await self.ws.send_str(json.dumps(message))
+        reply = await asyncio.wait_for(future, 30)
+        if "error" in reply:
+            raise RuntimeError(f"{method}: {reply['error']}")
+        return reply.get("result", {})
+
+    def frames_text(self, start: int = 0) -> str:
+        """Everything the page received over its websockets, from event number `start` on."""
+        parts = []
+        for event in self.events[start:]:
+            if event.get("method") == "Network.webSocketFrameReceived":
+                response = event["params"]["response"]
+                payload = response["payloadData"]
+                if response.get("opcode") == 2:
+                    payload = base64.b64decode(payload).decode("utf-8", "replace")
+                parts.append(payload)
+        return "".join(parts)
+
+
+def test_serve_command_and_notice():
+    command = app_command(Settings(learning_rate=0.001, steps=50), 10.0)
+    assert command.endswith("-m lrtui --fps 10.0 --lr 0.001 --steps 50")
+    text = notice(8123)
+    assert "127.0.0.1:8123" in text and "No authentication" in text and "ssh -L 8123:127.0.0.1:8123" in text
+
+
+async def test_the_app_in_headless_chromium(tmp_path):
+    if CHROMIUM is None:
+        if os.environ.get("CI"):  # .ci/run installs it: missing there is a failure
+            pytest.fail("Chromium is missing in CI")
+        pytest.skip("Chromium is not installed (apt-get install chromium; .ci/run does)")
+    port = free_port()
+    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state")}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "lrtui", "serve", "--port", str(port), "--steps", "100",
+         "--speed", "max"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    profile = tmp_path / "chromium-profile"
+    browser = subprocess.Popen([CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "about:blank"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    try:
+        async with aiohttp.ClientSession() as http:
+            async def page_served():
+                try:
+                    async with http.get(f"http://127.0.0.1:{port}/") as response:
+                        return response.status == 200 and "lrtui" in await response.text()
+                except aiohttp.ClientError:
+                    return False
+
+            await until(page_served, 60, "lrtui serve to answer on 127.0.0.1")
+            active = profile / "DevToolsActivePort"
+            await until(lambda: active.exists() and len(active.read_text().split()) == 2, 60,
+                        "Chromium's DevTools port")
+            devtools_port, browser_path = active.read_text().split()
+            async with http.ws_connect(f"ws://127.0.0.1:{devtools_port}{browser_path}",
+                                       max_msg_size=0) as ws:
+                cdp = DevTools(ws)
+                target = (await cdp.call("Target.createTarget", url="about:blank"))["targetId"]
+                session = (await cdp.call("Target.attachToTarget", targetId=target,
+                                          flatten=True))["sessionId"]
+                for domain in ("Network.enable", "Page.enable", "Runtime.enable"):
+                    await cdp.call(domain, session)
+                await cdp.call("Page.navigate", session, url=f"http://127.0.0.1:{port}/")
+
+                # The app's panes and its first state reach the page.
+                await until(lambda: "Hyperparameters" in cdp.frames_text()
+                            and "ready" in cdp.frames_text(), APP_TIMEOUT,
+                            "the app's screen to reach the page")
+
+                async def first_byte_shown():
+                    result = await cdp.call("Runtime.evaluate", session, returnByValue=True,
+                                            expression="document.body.classList.contains('-first-byte')")
+                    return result["result"].get("value") is True
+
+                await until(first_byte_shown, 30, "the page to show the terminal")
+
+                async def press(name: str) -> None:
+                    key, code, number = KEYS[name]
+                    await cdp.call("Runtime.evaluate", session,
+                                   expression="document.querySelector('.xterm-helper-textarea').focus()")
+                    for kind in ("keyDown", "keyUp"):
+                        await cdp.call("Input.dispatchKeyEvent", session, type=kind, key=key,
+                                       code=code, windowsVirtualKeyCode=number,
+                                       **({"text": key} if kind == "keyDown" else {}))
+
+                # Space typed into the page runs the 100-step budget.
+                mark = len(cdp.events)
+                await press("space")
+                await until(lambda: "finished" in cdp.frames_text(mark), 60,
+                            "space in the page to run the budget (status 'finished')")
+                # e typed into the page: the app behind the server saves its run.
+                await press("e")
+                saved = await until(lambda: next(tmp_path.glob("lrtui-run-*.json"), None), 30,
+                                    "e in the page to save a run file")
+                await until(lambda: saved.stat().st_size > 0 and not list(tmp_path.glob(".lrtui-run-*")),
+                            30, "the save to complete")
+                assert read_run_file(saved).step == 100
+
+                shot = await cdp.call("Page.captureScreenshot", session, format="png")
+                (tmp_path / "browser.png").write_bytes(base64.b64decode(shot["data"]))
+                assert (tmp_path / "browser.png").stat().st_size > 10_000
+                await cdp.call("Browser.close")
+                cdp.reader.cancel()
+    finally:
+        for process in (browser, server):
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in (browser, server):
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(20)
+    log = server.stdout.read()
+    assert "No authentication" in log and f"127.0.0.1:{port}" in log

@@ -1,0 +1,111 @@
+"""Helpers the tests share: the app ready, bounded waits, what the screen says.
+
+No test sleeps for a result: `wait_for` polls a condition between short
+pilot pauses and fails with the app's state if the condition never holds.
+Where a test checks that something does *not* happen (a paused run stays
+put), `unchanged_for` looks a bounded number of times over a fixed span.
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+import pytest
+
+from lrtui.engine.data import generate
+from lrtui.engine.device import DeviceChoice
+from lrtui.engine.run import State
+from lrtui.settings.fields import Settings
+
+if TYPE_CHECKING:  # the unit tests import this module too, without Textual
+    from textual.widgets import Static
+
+    from lrtui.app.app import LrApp
+
+# The lesson's 100 points: x in [0, 1], y = 0.1·x + 0.5 + noise 0.1, seed 0.
+LESSON_DATA = generate(100, 0.0, 1.0, 0.1, 0.5, 0.1, 0)
+CPU = DeviceChoice("/CPU:0")
+SIZE = (120, 40)
+# The first app of the process imports TensorFlow in its worker thread.
+LOAD_TIMEOUT = 180
+
+
+def describe(app: LrApp) -> str:
+    snap = app.snapshot
+    if snap is None:
+        return "no snapshot yet"
+    return (f"state={snap.state.name} step={snap.step} budget_end={snap.budget_end} "
+            f"lr={snap.learning_rate} w={snap.w} b={snap.b} loss={snap.loss}")
+
+
+async def wait_for(pilot, predicate, timeout: float = 60, what: str = "") -> None:
+    """Poll `predicate()` between 0.05 s pilot pauses; fail after `timeout` seconds."""
+    app = pilot.app
+    deadline = time.monotonic() + timeout
+    while True:
+        if predicate():
+            return
+        if time.monotonic() > deadline:
+            state = describe(app) if hasattr(app, "snapshot") else type(app).__name__
+            pytest.fail(f"timed out after {timeout} s waiting for {what or predicate}; app: {state}")
+        await pilot.pause(0.05)
+
+
+def state_is(app: LrApp, *states: State) -> bool:
+    return app.snapshot is not None and app.snapshot.state in states
+
+
+@asynccontextmanager
+async def ready_app(settings: Settings | None = None, size=SIZE, **options):
+    """An app whose run is built (TensorFlow loaded, trainer compiled): state READY."""
+    from lrtui.app.app import LrApp
+
+    app = LrApp(settings or Settings(), **options)
+    async with app.run_test(size=size) as pilot:
+        await wait_for(pilot, lambda: state_is(app, State.READY), LOAD_TIMEOUT,
+                       "the run to load (state READY)")
+        yield app, pilot
+
+
+async def start(app: LrApp, pilot) -> None:
+    """Press space and wait until the run is running and has made progress."""
+    before = app.snapshot.step
+    await pilot.press("space")
+    await wait_for(pilot, lambda: state_is(app, State.RUNNING) and app.snapshot.step > before,
+                   what="space to start the run (RUNNING, step increasing)")
+
+
+async def pause(app: LrApp, pilot) -> None:
+    await pilot.press("space")
+    await wait_for(pilot, lambda: state_is(app, State.PAUSED), what="space to pause (PAUSED)")
+
+
+async def type_text(pilot, text: str) -> None:
+    if text:
+        await pilot.press(*text)
+
+
+def text_of(widget: Static) -> str:
+    """The plain text a Static shows (markup stripped)."""
+    return str(widget.render())
+
+
+def log_text(app: LrApp) -> str:
+    from lrtui.app.widgets.step_log import StepLog
+
+    return "\n".join(strip.text for strip in app.query_one(StepLog).lines)
+
+
+async def unchanged_for(pilot, app: LrApp, polls: int = 3, gap: float = 0.5) -> None:
+    """Check over polls×gap seconds that neither the shown nor the run's step moves."""
+    run = app.controller.run
+    shown, actual = app.snapshot.step, run.step
+    assert shown == actual, f"paused, yet the app shows step {shown} and the run is at {actual}"
+    for i in range(polls):
+        await pilot.pause(gap)
+        assert app.snapshot.step == shown, \
+            f"paused, yet the shown step moved {shown} -> {app.snapshot.step} (poll {i + 1})"
+        assert run.step == actual, \
+            f"paused, yet the run's step moved {actual} -> {run.step} (poll {i + 1})"
