@@ -118,20 +118,25 @@ def steps_to_within(theory: Theory, learning_rate, init_w: float, init_b: float,
     lrs = np.asarray(learning_rate, np.float64)
     values, vectors = theory.eigen()
     offset = np.array([init_w - theory.ols_w, init_b - theory.ols_b])
-    weight = 0.5 * values * (vectors.T @ offset) ** 2  # each direction's share of the excess loss
+    with np.errstate(over="ignore", invalid="ignore"):  # a start or an lr past float64: never
+        weight = 0.5 * values * (vectors.T @ offset) ** 2  # each direction's share of the excess
+        ratio = np.abs(1.0 - lrs[..., None] * values)  # (..., 2)
+    if not np.all(np.isfinite(weight)):
+        steps = np.full(lrs.shape, np.inf)
+        return float(steps) if steps.ndim == 0 else steps
     weight = np.where(values > 1e-12 * values[-1], weight, 0.0)  # a flat direction costs nothing
     target = within * theory.ols_loss + WITHIN_FLOOR
-    ratio = np.abs(1.0 - lrs[..., None] * values)  # (..., 2)
     live = weight > 0
 
     def excess(k):
-        return np.sum(np.where(live, weight * ratio ** (2.0 * k[..., None]), 0.0), axis=-1)
+        with np.errstate(over="ignore", invalid="ignore"):  # a lane that never gets there
+            return np.sum(np.where(live, weight * ratio ** (2.0 * k[..., None]), 0.0), axis=-1)
 
     steps = np.zeros(lrs.shape)
     start = float(weight.sum())
     if start <= target:
         return float(steps) if steps.ndim == 0 else steps
-    never = np.any(live & (ratio >= 1.0 - 1e-12), axis=-1)  # lr_max itself: rounding says 0.9999…
+    never = np.any(live & ~(ratio < 1.0 - 1e-12), axis=-1)  # lr_max itself: rounding says 0.9999…
     # An upper bound: each direction alone within target / 2.
     with np.errstate(divide="ignore", invalid="ignore"):
         alone = np.log(target / (2.0 * weight)) / (2.0 * np.log(ratio))
