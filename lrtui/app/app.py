@@ -22,6 +22,7 @@ from lrtui.app.screens.help_screen import HelpScreen
 from lrtui.app.screens.landscape_screen import LandscapeScreen
 from lrtui.app.screens.lr_find_screen import Choice, LrFindScreen
 from lrtui.app.screens.method_screen import MethodScreen
+from lrtui.app.shown import is_shown
 from lrtui.app.textual_internals import SafeCommandPalette
 from lrtui.app.themes import DEFAULT_THEME, load_themes, theme_from_file
 from lrtui.app.widgets.fit_plot import FitPlot
@@ -129,16 +130,14 @@ class LrApp(App):
 
     # -- frames from the worker ---------------------------------------------------
     def on_frame(self, message: Frame) -> None:
-        if not self.is_running:
+        snap = message.snapshot
+        self.snapshot = snap
+        self.settings = snap.settings
+        if not self.is_running or not self.screen_stack or not is_shown(self.screen_stack[0]):
             # Shutting down: the panes may already be removed, and a frame the
             # worker posted meanwhile must not crash the exit with NoMatches.
             return
-        snap = message.snapshot
-        self.snapshot = snap
         stats.count("frames")
-        self.settings = snap.settings
-        if not self.query(HyperParams):
-            return  # a frame that arrives while the app shuts down: the panes are gone
         self.query_one(HyperParams).show(snap.settings, snap.theory)
         self.query_one(StatusLine).show(snap)
         if snap.x is not None:

@@ -18,6 +18,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from lrtui.app.shown import is_live, is_shown
 from lrtui.app.widgets.compare_plots import (
     CompareFitPlot,
     CompareLossPlot,
@@ -96,6 +97,8 @@ class CompareScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
+        if not is_live(self):  # escape right after c: nothing to start
+            return
         self.query_one(DataTable).add_columns(*COLUMNS)
         self.run_worker(self.controller, name="compare", thread=True, exit_on_error=False)
 
@@ -106,6 +109,9 @@ class CompareScreen(Screen):
     def on_compare_frame(self, message: CompareFrame) -> None:
         snap = message.snapshot
         self.snapshot = snap
+        if not is_shown(self):  # being dismissed: let the worker go on to its stop
+            self.controller.frame_shown()
+            return
         s = snap.settings
         if snap.x is not None:
             true_line = None if s.data else (s.true_w, s.true_b)
@@ -177,6 +183,8 @@ class CompareScreen(Screen):
         self.controller.send("reset")
 
     def action_select(self, index: int | None) -> None:
+        if not is_shown(self):
+            return
         lanes = self.snapshot.lanes if self.snapshot else ()
         if index is not None and index >= len(lanes):
             self.notify(f"there is no run {index + 1}", severity="warning", timeout=3)

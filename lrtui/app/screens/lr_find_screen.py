@@ -21,6 +21,7 @@ from textual.worker import Worker, WorkerState
 from textual_plotext import PlotextPlot
 
 from lrtui.app.plotdata import limit_value, limits, line_value, positive_pairs, ticks
+from lrtui.app.shown import is_live, while_shown
 from lrtui.app.themes import plot_color
 from lrtui.engine.data import Dataset
 from lrtui.engine.lr_find import MEANINGS, RangeTest
@@ -109,6 +110,8 @@ class LrFindScreen(ModalScreen[Choice | None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        if not is_live(self):  # escape right after f: the screen is already going
+            return
         self.query_one("#lrfind", Vertical).border_title = "LR range test"
         if self.dataset is None or self.device is None:
             self._say("TensorFlow is still loading: close (escape) and press f again in a moment")
@@ -118,6 +121,7 @@ class LrFindScreen(ModalScreen[Choice | None]):
                   f"b={fmt(self.settings.init_b)} …")
         self.sweep()
 
+    @while_shown
     def _say(self, text: str) -> None:
         self.query_one("#lrfind-text", Static).update(text)
 
@@ -133,6 +137,7 @@ class LrFindScreen(ModalScreen[Choice | None]):
         elif event.state == WorkerState.ERROR:
             self._say(f"[b $error]the sweep failed:[/] {event.worker.error}")
 
+    @while_shown
     def show(self, test: RangeTest) -> None:
         self.test = test
         plot = self.query_one(RangePlot)

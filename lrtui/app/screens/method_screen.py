@@ -13,6 +13,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from lrtui.app.shown import is_shown
 from lrtui.app.widgets.hyperparams import HyperParams
 from lrtui.engine.method import OPTIMIZER_RULES, describe_optimizer, describe_schedule
 from lrtui.settings.fields import OPTIMIZERS, SCHEDULES, Settings
@@ -74,6 +75,8 @@ class MethodScreen(ModalScreen[None]):
 
     def show(self, settings: Settings) -> None:
         """The run's settings as they are now (called by the app on every frame)."""
-        self.settings = settings
+        self.settings = settings  # compose shows these if the screen is not composed yet
+        if not is_shown(self):
+            return
         self.query_one(MethodParams).show(settings, None)
         self.query_one("#method-now", Static).update(self._summary(settings))

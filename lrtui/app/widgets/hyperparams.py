@@ -11,6 +11,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Input, Label, Static
 
+from lrtui.app.shown import while_shown
 from lrtui.engine.run import fmt
 from lrtui.engine.stability import marker
 from lrtui.engine.theory import Theory
@@ -68,6 +69,7 @@ class HyperParams(VerticalScroll):
             yield Static("", id=f"{field}-note", classes="note", markup=False)
         yield Static("", id="bounds")
 
+    @while_shown
     def show(self, settings: Settings, theory: Theory | None) -> None:
         """Show the run's values, except in the field the user is typing in."""
         for field, _ in self.FIELDS:

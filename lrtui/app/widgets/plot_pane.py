@@ -18,6 +18,7 @@ from textual_plotext import PlotextPlot
 
 from lrtui import stats
 from lrtui.app.plotext_internals import set_size, theme_name
+from lrtui.app.shown import is_shown
 
 
 class PlotPane(PlotextPlot):
@@ -33,7 +34,7 @@ class PlotPane(PlotextPlot):
 
     def redraw(self) -> None:
         """Rebuild the figure now and repaint the lines that differ."""
-        if not self.is_mounted or not self.size.area:
+        if not is_shown(self) or not self.size.area:
             return
         changed = self._build()
         if changed:
