@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from textual import on
+from textual import events, on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -17,13 +17,14 @@ from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
 from lrtui import stats
+from lrtui.app.key_backlog import QUIT_KEYS, KeyBacklog
 from lrtui.app.screens.compare_screen import CompareScreen, default_learning_rates
 from lrtui.app.screens.help_screen import HelpScreen
 from lrtui.app.screens.landscape_screen import LandscapeScreen
 from lrtui.app.screens.lr_find_screen import Choice, LrFindScreen
 from lrtui.app.screens.method_screen import MethodScreen
 from lrtui.app.shown import is_shown
-from lrtui.app.textual_internals import SafeCommandPalette
+from lrtui.app.textual_internals import SafeCommandPalette, exiting
 from lrtui.app.themes import DEFAULT_THEME, load_themes, theme_from_file
 from lrtui.app.widgets.fit_plot import FitPlot
 from lrtui.app.widgets.hyperparams import HyperParams
@@ -92,10 +93,31 @@ class LrApp(App):
                                      load_engine=load_engine, dataset=dataset,
                                      acknowledge=True)
         self._worker: Worker | None = None
+        self._keys = KeyBacklog()
         self._register_themes(settings.theme)
 
     def post_message_from_worker(self, snapshot: Snapshot) -> None:
         self.post_message(Frame(snapshot))
+
+    # -- keys: never behind them (lrtui.app.key_backlog) -------------------------
+    def post_message(self, message: Message) -> bool:
+        # A key from the terminal; the same key coming back up from a screen is forwarded.
+        typed = isinstance(message, events.Key) and not message.is_forwarded
+        if typed and message.key in QUIT_KEYS and self._keys.behind():
+            self._quit_now()  # not after the hundreds of keys still waiting
+            return True
+        posted = super().post_message(message)
+        if posted and typed:
+            self._keys.arrived()
+        return posted
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):
+            if not event.is_forwarded:
+                self._keys.handled()
+            if exiting(self):  # keys typed before the quit: nothing to do any more
+                return
+        await super().on_event(event)
 
     # -- layout ----------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -249,19 +271,23 @@ class LrApp(App):
     def action_save_run(self) -> None:
         """Save the run to a file in the current folder; `lrtui --load FILE` reopens it."""
         path = Path.cwd() / time.strftime("lrtui-run-%Y%m%d-%H%M%S.json")
-        self.controller.send("save", str(path))
-        self.notify(f"saving the run to {path.name}", markup=False, title="run file")
+        # A save still waiting for the worker takes this press too: one file, one notice.
+        if self.controller.send("save", str(path), coalesce=True):
+            self.notify(f"saving the run to {path.name}", markup=False, title="run file")
 
     def action_export_csv(self) -> None:
         path = Path.cwd() / time.strftime("lrtui-steps-%Y%m%d-%H%M%S.csv")
-        self.controller.send("export_csv", str(path))
-        self.notify(f"saving the step history to {path.name}", markup=False, title="CSV")
+        if self.controller.send("export_csv", str(path), coalesce=True):
+            self.notify(f"saving the step history to {path.name}", markup=False, title="CSV")
 
     def action_command_palette(self) -> None:
         if self.use_command_palette and not SafeCommandPalette.is_open(self):
             self.push_screen(SafeCommandPalette(id="--command-palette"))
 
     async def action_quit(self) -> None:
+        self._quit_now()
+
+    def _quit_now(self) -> None:
         self.controller.shutdown()
         self.exit()
 

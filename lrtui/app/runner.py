@@ -18,6 +18,8 @@ from lrtui.app.recovery import install_hangup_handler
 from lrtui.locations import tensorflow_log
 from lrtui.settings.fields import Settings
 
+THREADS_GRACE = 1.0  # seconds the training worker may take to return after a quit
+
 
 def run_app(settings: Settings, fps: float = 15.0, mouse: bool = True, run_file=None) -> int:
     from lrtui.app.app import LrApp
@@ -49,7 +51,11 @@ def run_app(settings: Settings, fps: float = 15.0, mouse: bool = True, run_file=
         # interpreter would wait for it at exit. Nothing is left to save.
         sys.stdout.flush()
         os._exit(app.return_code or 0)
-    loop.run_until_complete(loop.shutdown_default_executor())
+    # The training worker finishes the command in hand (a save) and returns. Other
+    # threads may be inside one compiled TensorFlow call (a range test, compare
+    # mode compiling) that cannot be interrupted: main() ends the process
+    # without waiting for them.
+    app.controller.finished.wait(THREADS_GRACE)
     loop.close()
     return app.return_code or 0
 

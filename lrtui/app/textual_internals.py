@@ -93,6 +93,11 @@ def is_live(node) -> bool:
     return node.is_attached and not (node._pruning or node._closing or node._closed)
 
 
+def exiting(app) -> bool:
+    """True once `app.exit()` was called (Textual keeps the flag privately)."""
+    return app._exit
+
+
 def app_exception(app) -> BaseException | None:
     """The exception that ended the app, if any (Textual keeps it privately)."""
     return app._exception

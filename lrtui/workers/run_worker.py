@@ -38,6 +38,7 @@ class Controller(PacedWorker):
         self.run: Run | None = None
         self._data_sent = 0
         self.loading = False
+        self.finished = threading.Event()  # set when the thread body has returned
 
     @property
     def running(self) -> bool:
@@ -45,6 +46,12 @@ class Controller(PacedWorker):
 
     # -- the thread body -------------------------------------------------------
     def __call__(self) -> None:
+        try:
+            self._body()
+        finally:
+            self.finished.set()
+
+    def _body(self) -> None:
         dataset, fallback = self._first_dataset()
         # The points are numpy's: show them while TensorFlow loads.
         self.publish(_waiting_snapshot(self.settings, dataset, message=fallback))

@@ -79,6 +79,7 @@ class CompareScreen(Screen):
         self.selected: int | None = None
         self._last_event = ""
         self.snapshot: CompareSnapshot | None = None
+        self._started = False
         self.controller = CompareController(settings, learning_rates, optimizers,
                                             lambda snap: self.post_message(CompareFrame(snap)), fps,
                                             acknowledge=True)
@@ -100,6 +101,16 @@ class CompareScreen(Screen):
         if not is_live(self):  # escape right after c: nothing to start
             return
         self.query_one(DataTable).add_columns(*COLUMNS)
+        # The runs compile only once the screen is on show: c then escape at once costs nothing.
+        self.call_after_refresh(self._start)
+
+    def on_screen_resume(self) -> None:
+        self._start()  # a screen pushed over this one before it started: start now
+
+    def _start(self) -> None:
+        if self._started or not is_shown(self) or self.app.screen is not self:
+            return
+        self._started = True
         self.run_worker(self.controller, name="compare", thread=True, exit_on_error=False)
 
     def on_unmount(self) -> None:

@@ -21,7 +21,7 @@ from textual.worker import Worker, WorkerState
 from textual_plotext import PlotextPlot
 
 from lrtui.app.plotdata import limit_value, limits, line_value, positive_pairs, ticks
-from lrtui.app.shown import is_live, while_shown
+from lrtui.app.shown import is_live, is_shown, while_shown
 from lrtui.app.themes import plot_color
 from lrtui.engine.data import Dataset
 from lrtui.engine.lr_find import MEANINGS, RangeTest
@@ -102,6 +102,7 @@ class LrFindScreen(ModalScreen[Choice | None]):
         super().__init__()
         self.settings, self.dataset, self.device = settings, dataset, device
         self.test: RangeTest | None = None
+        self._started = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="lrfind"):
@@ -119,6 +120,16 @@ class LrFindScreen(ModalScreen[Choice | None]):
         self._say(f"sweeping the lr from 1e-7 to 10 over 100 steps with "
                   f"{self.settings.optimizer}, from w={fmt(self.settings.init_w)} "
                   f"b={fmt(self.settings.init_b)} …")
+        # The sweep starts once the screen is on show: f then escape at once costs nothing.
+        self.call_after_refresh(self._start)
+
+    def on_screen_resume(self) -> None:
+        self._start()  # a screen pushed over this one before the sweep began
+
+    def _start(self) -> None:
+        if self._started or self.dataset is None or not is_shown(self) or self.app.screen is not self:
+            return
+        self._started = True
         self.sweep()
 
     @while_shown

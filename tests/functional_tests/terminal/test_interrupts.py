@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import re
 import signal
 import subprocess
@@ -18,6 +19,8 @@ from pathlib import Path
 
 import pytest
 from pty_support import EXIT_DEADLINE, LRTUI, START_DEADLINE, assert_clean_exit, visible
+
+from benchmarks.quit_latency import burst
 
 pytestmark = pytest.mark.pty
 
@@ -42,6 +45,18 @@ def test_quit_mid_run(terminals, pty_env, key):
     terminal.type(" ")
     terminal.wait_for(r"running", 30)
     terminal.wait_for(r"steps/s", 30)  # training for real, at full speed
+    pressed = terminal.type(key)
+    code = terminal.wait_exit(EXIT_DEADLINE + 3)
+    assert_clean_exit(terminal, pressed, code)
+    assert code == 0
+
+
+@pytest.mark.parametrize("key", ["q", "\x03"], ids=["q", "ctrl+c"])
+def test_quit_right_after_a_burst_of_keys(terminals, pty_env, tmp_path, key):
+    """Hundreds of keys written at once (screens, saves, lr changes), then q: gone within 2 s."""
+    terminal = terminals(LRTUI, pty_env, cwd=tmp_path)
+    terminal.wait_for(r"\bready\b", START_DEADLINE)
+    terminal.type(burst(random.Random(11), 400))
     pressed = terminal.type(key)
     code = terminal.wait_exit(EXIT_DEADLINE + 3)
     assert_clean_exit(terminal, pressed, code)

@@ -24,6 +24,7 @@ from textual_plotext import PlotextPlot
     (Screen, "_compositor"),
     (App, "_background_screens"),
     (App, "_exception"),
+    (App, "_exit"),
     (App, "_notifications"),
     (App, "_driver"),
     (Driver, "_size"),
