@@ -41,3 +41,8 @@ def runtime_dir() -> Path:
 def tensorflow_log() -> Path:
     """Where TensorFlow's own lines go, so that they never reach the terminal."""
     return state_dir() / "tensorflow.log"
+
+
+def crash_log(stamp: str, pid: int) -> Path:
+    """The full traceback of one crash: its own file, never mixed into TensorFlow's log."""
+    return state_dir() / f"crash-{stamp}-{pid}.log"

@@ -4,17 +4,19 @@ Textual draws on sys.__stderr__ (fd 2), and TensorFlow's C++ logs write to
 fd 2 from any thread at any time. So before the app starts, the terminal is
 duplicated to a new descriptor for Textual to draw on, and fd 2 itself is
 pointed at the log file for the app's whole life. Both are put back on exit,
-so a late traceback still reaches the user.
+so a late traceback still reaches the user. If the app died from an
+exception, the terminal is back by then and lrtui.crash tells the user.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import sys
 
 from lrtui.app.recovery import install_hangup_handler
+from lrtui.app.textual_internals import app_exception
+from lrtui.crash import report_crash
 from lrtui.locations import tensorflow_log
 from lrtui.settings.fields import Settings
 
@@ -46,6 +48,9 @@ def run_app(settings: Settings, fps: float = 15.0, mouse: bool = True, run_file=
         os.dup2(terminal_fd, 2)
         terminal.close()
         log.close()
+    error = app_exception(app)
+    if error is not None:  # Textual has restored the terminal: say what failed, where to read more
+        return report_crash(getattr(error, "error", error))  # a worker's error carries the real one
     if app.loading_thread_alive():
         # Quit during TensorFlow's import: it cannot be interrupted, and the
         # interpreter would wait for it at exit. Nothing is left to save.
@@ -58,16 +63,3 @@ def run_app(settings: Settings, fps: float = 15.0, mouse: bool = True, run_file=
     app.controller.finished.wait(THREADS_GRACE)
     loop.close()
     return app.return_code or 0
-
-
-def exit_now(code: int) -> None:
-    """End the process without the interpreter's teardown.
-
-    With TensorFlow loaded, the teardown takes seconds after the terminal is
-    already restored (measured: 2.5 s of a 2.7 s quit). Everything is saved
-    and closed by the time this runs; only buffers are left to flush.
-    """
-    logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)

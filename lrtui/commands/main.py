@@ -8,7 +8,7 @@ from pathlib import Path
 
 from lrtui import __version__
 from lrtui.commands.compare import add_compare_parser, run_compare_command
-from lrtui.commands.headless import headless_command
+from lrtui.commands.headless import entry, exit_now, headless_command
 from lrtui.settings.fields import SettingError, Settings
 from lrtui.settings.options import OneLineParser, add_app_options, add_options, settings_from, typed
 
@@ -126,9 +126,14 @@ def main(argv: list[str] | None = None) -> int:
         except (RunFileError, ValueError) as error:
             print(f"lrtui: error: {error}", file=sys.stderr)
             return 2
-    from lrtui.app.runner import exit_now, run_app
+    from lrtui.app.runner import run_app
 
     exit_now(run_app(settings, fps=args.fps, mouse=not args.no_mouse, run_file=run_file))
+
+
+def program() -> None:
+    """The `lrtui` program: main() through the one way a command ends (lrtui.commands.headless)."""
+    entry(main)
 
 
 def _find_lr(settings: Settings, args: argparse.Namespace) -> int:
