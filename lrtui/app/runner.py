@@ -14,7 +14,7 @@ import asyncio
 import os
 import sys
 
-from lrtui.app.recovery import install_hangup_handler
+from lrtui.app.recovery import install_signal_handlers
 from lrtui.app.textual_internals import app_exception
 from lrtui.crash import report_crash
 from lrtui.locations import tensorflow_log
@@ -30,7 +30,7 @@ def run_app(settings: Settings, fps: float = 15.0, mouse: bool = True, run_file=
     # Our own loop, not asyncio.run(): that waits at exit for the worker thread,
     # which cannot be interrupted while it imports TensorFlow.
     loop = asyncio.new_event_loop()
-    install_hangup_handler(app, loop)  # a dropped connection saves the run (see lrtui.app.recovery)
+    install_signal_handlers(app, loop)  # a hang-up or a kill saves the run (lrtui.app.recovery)
     path = tensorflow_log()
     path.parent.mkdir(parents=True, exist_ok=True)
     sys.stderr.flush()
@@ -46,7 +46,10 @@ def run_app(settings: Settings, fps: float = 15.0, mouse: bool = True, run_file=
     finally:
         sys.stderr, sys.__stderr__ = saved_stderr, saved_dunder
         os.dup2(terminal_fd, 2)
-        terminal.close()
+        try:
+            terminal.close()
+        except OSError:  # the terminal is gone (a hang-up): nothing left to flush to it
+            pass
         log.close()
     error = app_exception(app)
     if error is not None:  # Textual has restored the terminal: say what failed, where to read more

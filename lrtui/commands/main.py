@@ -19,7 +19,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"lrtui {__version__}")
     add_options(parser)
     add_app_options(parser)
-    commands = parser.add_subparsers(dest="command", metavar="{run,find-lr,compare,replay,serve}")
+    commands = parser.add_subparsers(dest="command",
+                                     metavar="{run,find-lr,compare,replay,serve,recover}")
     run = commands.add_parser("run", help="train without the UI and print the step log",
                               description="Train without the UI and print the step log.")
     add_options(run, defaults=False)
@@ -39,6 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=_port, default=8000, help="default %(default)s")
     serve.error = parser.error  # type: ignore[method-assign]
     _add_find_lr(commands, parser)
+    commands.add_parser("recover", help="list the runs saved on a hang-up or a kill, newest first",
+                        description="List the recovery runs (saved on SIGHUP or SIGTERM), newest "
+                        "first, each with the command that reopens it.")
     return parser
 
 
@@ -95,6 +99,10 @@ def main(argv: list[str] | None = None) -> int:
         settings = settings_from(args)
     except SettingError as error:
         parser.error(str(error))
+    if args.command == "recover" or args.load == "":
+        from lrtui.commands.recover import list_recoveries
+
+        return list_recoveries()
     if args.command == "compare":
         return run_compare_command(args, settings, parser)
     if args.command == "serve":

@@ -126,8 +126,9 @@ def add_app_options(parser: argparse.ArgumentParser) -> None:
                         "(lower it on slow links; default %(default)s)")
     parser.add_argument("--no-mouse", action="store_true",
                         help="ignore the mouse (saves traffic on slow links)")
-    parser.add_argument("--load", metavar="RUN.json", help="reopen a saved run (key e saves one), "
-                        "paused at its last step; its settings replace the options")
+    parser.add_argument("--load", metavar="RUN.json", nargs="?", const="",
+                        help="reopen a saved run (key e saves one), paused at its last step; its "
+                        "settings replace the options. Without a path: list the recovery runs")
 
 
 def settings_from(args: argparse.Namespace) -> Settings:

@@ -139,11 +139,12 @@ class Controller(PacedWorker):
     def _do_apply(self, run: Run, settings: Settings) -> None:
         self._apply_guarded(run, lambda: run.apply(settings))
 
-    def _do_save(self, run: Run, path: str, done: threading.Event | None = None) -> None:
+    def _do_save(self, run: Run, path: str, done: threading.Event | None = None,
+                 recovery: dict | None = None) -> None:
         from lrtui.engine.runfile import save_run
 
         try:
-            save_run(run, path)
+            save_run(run, path, recovery)
         except OSError as error:
             run.say(f"cannot save the run to {path}: {error.strerror or error}", "error")
         else:
@@ -151,12 +152,12 @@ class Controller(PacedWorker):
             if done is not None:
                 done.set()
 
-    def save_and_wait(self, path, timeout: float) -> bool:
+    def save_and_wait(self, path, timeout: float, recovery: dict | None = None) -> bool:
         """Save the run from the worker (between two chunks); True once the file is written."""
         if self.run is None or self.stop.is_set():
             return False
         done = threading.Event()
-        self.send("save", str(path), done)
+        self.send("save", str(path), done, recovery)
         return done.wait(timeout)
 
     def _do_export_csv(self, run: Run, path: str) -> None:

@@ -18,7 +18,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from pty_support import EXIT_DEADLINE, LRTUI, START_DEADLINE, assert_clean_exit, visible
+from pty_support import EXIT_DEADLINE, LRTUI, START_DEADLINE, assert_clean_exit, assert_restored, visible
 
 from benchmarks.quit_latency import burst
 
@@ -65,41 +65,91 @@ def test_quit_right_after_a_burst_of_keys(terminals, pty_env, tmp_path, key):
 
 # -- a dropped connection ----------------------------------------------------------------
 
-def test_sighup_saves_the_run_to_the_recovery_file(terminals, pty_env, tmp_path):
-    terminal = terminals(LRTUI + ["--lr", "0.05", "--seed", "3", "--steps", "40"], pty_env)
+def recovery_runs(tmp_path) -> list:
+    return sorted((tmp_path / "state" / "lrtui" / "recovery").glob("run-*.json"))
+
+
+def finish_a_run(terminals, env, *options: str):
+    terminal = terminals(LRTUI + list(options), env)
     terminal.wait_for(r"\bready\b", START_DEADLINE)
-    terminal.type(" ")  # 40 steps at 100 steps/s, then the budget is reached
-    terminal.wait_for(r"finished", 30)
-    os.kill(terminal.process.pid, signal.SIGHUP)
+    terminal.type(" ")  # the budget at 100 steps/s, then finished
+    terminal.wait_for(r"finished", 60)
+    return terminal
+
+
+@pytest.mark.parametrize("signum", [signal.SIGHUP, signal.SIGTERM], ids=["SIGHUP", "SIGTERM"])
+def test_a_hangup_or_a_kill_saves_one_recovery_run_that_load_reopens(terminals, pty_env, tmp_path, signum):
+    terminal = finish_a_run(terminals, pty_env, "--lr", "0.05", "--seed", "3", "--steps", "40")
+    os.kill(terminal.process.pid, signum)
     code = terminal.wait_exit(10)
-    assert code == 128 + signal.SIGHUP, code
+    assert code == 128 + signum, code
     assert "Traceback" not in terminal.text
-    path = tmp_path / "state" / "lrtui" / "recovery.json"
-    record = json.loads(path.read_text())
-    assert record["reason"] == "hangup" and record["version"] == 1
-    assert record["step"] == 40 and record["state"] == "finished"
-    assert record["learning_rate"] == 0.05
-    assert record["settings"]["seed"] == 3 and record["settings"]["learning_rate"] == 0.05
-    assert record["w"] != 0.0 and record["loss"] < 2.403  # it trained: the lesson's start is 2.403
-    # The whole run is in a run file that --load reopens at the same step and weights.
-    run_path = tmp_path / "state" / "lrtui" / "recovery-run.json"
-    assert record["resume"] == f"lrtui --load {run_path}"
+    if signum == signal.SIGTERM:  # the terminal is still there: it must be usable again
+        assert_restored(terminal)
+    [path] = recovery_runs(tmp_path)
+    assert path.name.endswith(f"-{terminal.process.pid}.json")
+    document = json.loads(path.read_text())
+    assert document["format"] == "lrtui-run"  # one document: the run file itself
+    recovery = document["recovery"]
+    assert recovery["reason"] == ("hangup" if signum == signal.SIGHUP else "terminated")
+    assert recovery["resume"] == f"lrtui --load {path}" and recovery["pid"] == terminal.process.pid
     from lrtui.engine.runfile import read_run_file
 
-    saved = read_run_file(run_path)
+    saved = read_run_file(path)
     assert saved.settings.seed == 3 and saved.settings.learning_rate == 0.05
-    assert saved.step == 40 and (saved.w, saved.b) == pytest.approx((record["w"], record["b"]))
-    assert not list(path.parent.glob(".recovery-*")), "a temporary file was left behind"
+    assert saved.step == 40 and saved.w != 0.0
+    assert not list(path.parent.glob(".run-*")), "a temporary file was left behind"
+    assert not (tmp_path / "state" / "lrtui" / "recovery.json").exists()
 
 
-def test_sighup_while_tensorflow_is_importing_saves_the_settings(terminals, pty_env, tmp_path):
+def test_two_instances_hung_up_keep_both_runs_and_recover_lists_them(terminals, pty_env, tmp_path):
+    first = finish_a_run(terminals, pty_env, "--lr", "0.05", "--steps", "30")
+    second = finish_a_run(terminals, pty_env, "--lr", "0.2", "--steps", "50")
+    for terminal in (first, second):
+        os.kill(terminal.process.pid, signal.SIGHUP)
+    assert [t.wait_exit(10) for t in (first, second)] == [129, 129]
+    from lrtui.engine.runfile import read_run_file
+
+    runs = {read_run_file(path).settings.learning_rate: read_run_file(path).step
+            for path in recovery_runs(tmp_path)}
+    assert runs == {0.05: 30, 0.2: 50}
+    listed = subprocess.run(LRTUI + ["recover"], env=pty_env, capture_output=True, text=True,
+                            timeout=120)
+    assert listed.returncode == 0
+    lines = listed.stdout.splitlines()[1:]
+    assert len(lines) == 2 and all("lrtui --load" in line for line in lines)
+    same = subprocess.run(LRTUI + ["--load"], env=pty_env, capture_output=True, text=True, timeout=120)
+    assert same.stdout == listed.stdout
+
+
+def test_a_hangup_while_tensorflow_loads_saves_only_the_options(terminals, pty_env, tmp_path):
     terminal = terminals(LRTUI + ["--lr", "0.3"], pty_env)
     terminal.wait_for("loading TensorFlow", START_DEADLINE)
     os.kill(terminal.process.pid, signal.SIGHUP)
-    code = terminal.wait_exit(10)
-    assert code == 128 + signal.SIGHUP, code
-    record = json.loads((tmp_path / "state" / "lrtui" / "recovery.json").read_text())
-    assert record["step"] == 0 and record["settings"]["learning_rate"] == 0.3
+    assert terminal.wait_exit(10) == 128 + signal.SIGHUP
+    [path] = recovery_runs(tmp_path)
+    document = json.loads(path.read_text())
+    assert document["format"] == "lrtui-recovery" and document["settings"]["learning_rate"] == 0.3
+    assert document["recovery"]["resume"].startswith("lrtui --lr 0.3")
+    # --load does not mistake it for a run: it says how to start again.
+    refused = subprocess.run(LRTUI + ["--load", str(path)], env=pty_env, capture_output=True,
+                             text=True, timeout=120)
+    assert refused.returncode == 2
+    assert "holds no run" in refused.stderr and "lrtui --lr 0.3" in refused.stderr
+
+
+def test_only_the_newest_recovery_runs_are_kept(pty_env, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_STATE_HOME", pty_env["XDG_STATE_HOME"])
+    from lrtui.app.recovery import KEEP, prune
+    from lrtui.locations import recovery_dir
+
+    folder = recovery_dir()
+    folder.mkdir(parents=True)
+    names = [f"run-20260101-0000{i:02d}-{100 + i}.json" for i in range(KEEP + 3)]
+    for name in names:
+        (folder / name).write_text("{}")
+    prune()
+    assert sorted(p.name for p in folder.glob("run-*.json")) == names[-KEEP:]
 
 
 # -- TensorFlow missing ----------------------------------------------------------------
