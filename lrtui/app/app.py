@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.widgets import Footer, Input
 from textual.worker import Worker, WorkerState
 
 from lrtui import stats
@@ -140,6 +140,12 @@ class LrApp(App):
         # TensorFlow's import holds the interpreter for seconds: start it only
         # once the first frame is on screen, so the UI shows at once.
         self.call_after_refresh(self._start_training)
+        # A frame's "shown" waits for the top screen's next refresh; a screen pushed or
+        # popped meanwhile may never refresh, and the worker would wait for good.
+        self.screen_change_signal.subscribe(self, self._screen_changed)
+
+    def _screen_changed(self, screen: Screen) -> None:
+        self.controller.frame_shown()
 
     def _start_training(self) -> None:
         stats.mark("first_frame")
@@ -193,6 +199,13 @@ class LrApp(App):
         if event.state == WorkerState.ERROR:
             self.notify(f"the training worker stopped: {event.worker.error}", markup=False, severity="error",
                         timeout=30)
+
+    def on_click(self, event: events.Click) -> None:
+        # A click outside the field being typed in leaves it, as tab would (the field then
+        # applies its value or shows the one in use); clicks on plots do not take focus.
+        focused = self.screen.focused
+        if isinstance(focused, Input) and event.widget is not focused:
+            self.screen.set_focus(None)
 
     # -- keys ----------------------------------------------------------------------
     def action_toggle(self) -> None:

@@ -128,7 +128,8 @@ class Controller(PacedWorker):
         run.set_learning_rate(new, "doubled" if factor > 1 else "halved")
 
     def _do_set_lr(self, run: Run, learning_rate: float, how: str = "typed") -> None:
-        run.set_learning_rate(learning_rate, how)
+        if learning_rate != run.learning_rate:  # the same lr again is no change: nothing to log
+            run.set_learning_rate(learning_rate, how)
 
     def _do_reset(self, run: Run) -> None:
         run.reset()

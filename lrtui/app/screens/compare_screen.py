@@ -106,6 +106,8 @@ class CompareScreen(Screen):
 
     def on_screen_resume(self) -> None:
         self._start()  # a screen pushed over this one before it started: start now
+        # A frame acknowledged on a screen that was pushed over this one and is gone.
+        self.controller.frame_shown()
 
     def _start(self) -> None:
         if self._started or not is_shown(self) or self.app.screen is not self:

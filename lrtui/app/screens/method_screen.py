@@ -27,7 +27,7 @@ GUIDE = (f"optimizer: {' '.join(OPTIMIZERS)}\n"
 
 
 class MethodParams(HyperParams):
-    """The hyperparameter pane's fields for how a step is taken."""
+    """The hyperparameter pane's fields for how a step is taken; escape closes the screen."""
 
     BORDER_TITLE = "Optimizer, schedule, batch"
     FIELDS = (
@@ -51,8 +51,14 @@ class MethodParams(HyperParams):
         ("batch_size", "batch"),
     )
 
+    def action_leave(self) -> None:
+        super().action_leave()
+        self.screen.dismiss()
+
 
 class MethodScreen(ModalScreen[None]):
+    # The first field has the keys at once: `o`, then `adam` and enter, applies Adam.
+    AUTO_FOCUS = "#optimizer"
     BINDINGS = [
         Binding("escape", "dismiss", "close"),
         Binding("o", "dismiss", "close", show=False),
