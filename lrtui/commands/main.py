@@ -23,7 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
                                      metavar="{run,find-lr,compare,replay,serve,recover}")
     run = commands.add_parser("run", help="train without the UI and print the step log",
                               description="Train without the UI and print the step log.")
-    add_options(run, defaults=False)
+    add_options(run, defaults=False, headless=True)
     run.add_argument("--format", choices=("table", "csv", "jsonl"), default="table",
                      help="how to print the log (default %(default)s)")
     run.add_argument("--save", metavar="RUN.json",
@@ -72,7 +72,7 @@ def _add_find_lr(commands, parser: argparse.ArgumentParser) -> None:
         "find-lr", help="the LR range test: loss against an lr raised every step",
         description="Raise the lr exponentially from --start to --end over --num steps from "
         "the initial weights, print (lr, loss, smoothed loss) and fastai's suggestions.")
-    add_options(find, defaults=False)
+    add_options(find, defaults=False, headless=True)
     find.add_argument("--start", type=typed("learning_rate"), default=1e-7,
                       help="first lr of the sweep (default %(default)s)")
     find.add_argument("--end", type=typed("learning_rate"), default=10.0,

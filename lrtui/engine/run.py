@@ -15,7 +15,7 @@ import numpy as np
 from lrtui.engine.data import Dataset, generate, load_csv
 from lrtui.engine.device import DeviceChoice
 from lrtui.engine.history import CurveView, LogRow, LossHistory, log_rows, row_at
-from lrtui.engine.method import describe
+from lrtui.engine.method import batch_that_fits, describe
 from lrtui.engine.recording import Recording
 from lrtui.engine.records import StepBatch
 from lrtui.engine.stability import warning_text
@@ -95,9 +95,10 @@ class Run:
         if not usable_learning_rate(settings.learning_rate):
             raise ValueError(f"learning rate {fmt(settings.learning_rate)}: "
                              "it must be a finite number above 0")
-        self.settings = settings
         self.device = device
         self.dataset = dataset or make_dataset(settings)
+        settings, batch_note = batch_that_fits(settings, self.dataset.n)
+        self.settings = settings
         self.theory = theory_of(self.dataset.x, self.dataset.y)
         # TensorFlow is imported here, never at module import: callers mute it first.
         from lrtui.engine.trainer import Trainer
@@ -115,6 +116,8 @@ class Run:
         self._limit_armed = False
         if device.note:
             self.say(device.note, "warning")
+        if batch_note:
+            self.say(batch_note, "warning")
         self._warn_if_unstable(settings.learning_rate)
 
     # -- reading -------------------------------------------------------------
@@ -233,6 +236,10 @@ class Run:
     def apply(self, settings: Settings) -> None:
         """Take new settings; data or initial weights changing means a fresh start."""
         old = self.settings
+        if not any(getattr(settings, f) != getattr(old, f) for f in DATA_FIELDS):
+            settings, batch_note = batch_that_fits(settings, self.dataset.n)
+            if batch_note:
+                self.say(batch_note, "warning")
         self.settings = settings
         if settings.learning_rate != old.learning_rate:
             self.settings = old.with_(learning_rate=old.learning_rate)

@@ -107,7 +107,9 @@ def document_of(run: Run) -> dict:
     return {
         "format": FORMAT,
         "version": VERSION,
-        "settings": dataclasses.asdict(settings),
+        # The data file by its absolute path: --load works from any folder (the checksum decides).
+        "settings": {**dataclasses.asdict(settings),
+                     "data": str(Path(settings.data).resolve()) if settings.data else None},
         "data": data,
         "initial": {"w": settings.init_w, "b": settings.init_b},
         "end": {
@@ -184,7 +186,9 @@ def _settings(raw: dict) -> Settings:
     values = {}
     for name, value in raw.items():
         if name in PARSERS:
-            values[name] = PARSERS[name](parser_text(value))
+            # A full batch is stored as 0; its parser reads it as "full" (a typed 0 is refused).
+            text = "full" if name == "batch_size" and value == 0 else parser_text(value)
+            values[name] = PARSERS[name](text)
         elif name in ("data", "theme"):
             if value is not None and not isinstance(value, str):
                 raise ValueError(f"setting {name} is not text")
