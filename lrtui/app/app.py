@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from textual import events, on
+from textual import events, messages, on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -23,6 +23,7 @@ from lrtui.app.screens.help_screen import HelpScreen
 from lrtui.app.screens.landscape_screen import LandscapeScreen
 from lrtui.app.screens.lr_find_screen import Choice, LrFindScreen
 from lrtui.app.screens.method_screen import MethodScreen
+from lrtui.app.served import exit_for_sure, served
 from lrtui.app.shown import is_shown
 from lrtui.app.textual_internals import SafeCommandPalette, exiting
 from lrtui.app.themes import DEFAULT_THEME, load_themes, theme_from_file
@@ -101,10 +102,14 @@ class LrApp(App):
 
     # -- keys: never behind them (lrtui.app.key_backlog) -------------------------
     def post_message(self, message: Message) -> bool:
+        if isinstance(message, messages.ExitApp) and served():
+            # Behind lrtui serve: the tab closed or the app was told to stop (lrtui.app.served).
+            self.controller.shutdown()
+            exit_for_sure()
         # A key from the terminal; the same key coming back up from a screen is forwarded.
         typed = isinstance(message, events.Key) and not message.is_forwarded
         if typed and message.key in QUIT_KEYS and self._keys.behind():
-            self._quit_now()  # not after the hundreds of keys still waiting
+            self.quit_now()  # not after the hundreds of keys still waiting
             return True
         posted = super().post_message(message)
         if posted and typed:
@@ -298,9 +303,9 @@ class LrApp(App):
             self.push_screen(SafeCommandPalette(id="--command-palette"))
 
     async def action_quit(self) -> None:
-        self._quit_now()
+        self.quit_now()
 
-    def _quit_now(self) -> None:
+    def quit_now(self) -> None:
         self.controller.shutdown()
         self.exit()
 

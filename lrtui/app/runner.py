@@ -15,6 +15,7 @@ import os
 import sys
 
 from lrtui.app.recovery import install_signal_handlers
+from lrtui.app.served import served, watch_the_server
 from lrtui.app.textual_internals import app_exception
 from lrtui.crash import report_crash
 from lrtui.locations import tensorflow_log
@@ -31,6 +32,8 @@ def run_app(settings: Settings, fps: float = 15.0, mouse: bool = True, run_file=
     # which cannot be interrupted while it imports TensorFlow.
     loop = asyncio.new_event_loop()
     install_signal_handlers(app, loop)  # a hang-up or a kill saves the run (lrtui.app.recovery)
+    if served():
+        watch_the_server(app, loop)  # no app outlives its server (lrtui.app.served)
     path = tensorflow_log()
     path.parent.mkdir(parents=True, exist_ok=True)
     sys.stderr.flush()
