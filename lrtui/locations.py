@@ -38,6 +38,15 @@ def runtime_dir() -> Path:
     return Path(value) / "lrtui" if value and os.path.isabs(value) else state_dir() / "run"
 
 
+def trainings_dir() -> Path:
+    """Keras trainings that `lrtui watch` can attach to: $XDG_RUNTIME_DIR/lrtui/trainings
+    (private, in memory, emptied at logout), else ~/.local/state/lrtui/trainings."""
+    value = os.environ.get("XDG_RUNTIME_DIR")
+    if value and os.path.isabs(value) and os.path.isdir(value):
+        return Path(value) / "lrtui" / "trainings"
+    return state_dir() / "trainings"
+
+
 def tensorflow_log() -> Path:
     """Where TensorFlow's own lines go, so that they never reach the terminal."""
     return state_dir() / "tensorflow.log"

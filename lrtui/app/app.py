@@ -18,15 +18,17 @@ from textual.worker import Worker, WorkerState
 
 from lrtui import stats
 from lrtui.app.key_backlog import QUIT_KEYS, KeyBacklog
+from lrtui.app.screens.blackboard_screen import BlackboardScreen
 from lrtui.app.screens.compare_screen import CompareScreen, default_learning_rates
 from lrtui.app.screens.help_screen import HelpScreen
 from lrtui.app.screens.landscape_screen import LandscapeScreen
 from lrtui.app.screens.lr_find_screen import Choice, LrFindScreen
+from lrtui.app.screens.map_screen import MapScreen
 from lrtui.app.screens.method_screen import MethodScreen
 from lrtui.app.served import exit_for_sure, served
 from lrtui.app.shown import is_shown
 from lrtui.app.textual_internals import SafeCommandPalette, exiting
-from lrtui.app.themes import DEFAULT_THEME, load_themes, theme_from_file
+from lrtui.app.themes import register_themes
 from lrtui.app.widgets.fit_plot import FitPlot
 from lrtui.app.widgets.hyperparams import HyperParams
 from lrtui.app.widgets.loss_plot import LossPlot
@@ -35,7 +37,8 @@ from lrtui.app.widgets.status_line import StatusLine
 from lrtui.app.widgets.step_log import StepLog
 from lrtui.app.widgets.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmall
 from lrtui.engine.run import Snapshot, State
-from lrtui.settings.fields import Settings
+from lrtui.settings.fields import METHOD_FIELDS, Settings
+from lrtui.workers.map_worker import prepare
 from lrtui.workers.run_worker import Controller, reopen_run
 
 
@@ -68,8 +71,11 @@ class LrApp(App):
         Binding("g", "landscape", "landscape"),
         Binding("c", "compare", "compare"),
         Binding("f", "find_lr", "find lr"),
+        Binding("m", "lr_map", "lr map"),
+        Binding("b", "blackboard", "blackboard"),
         Binding("o", "method", "optimizer"),
         Binding("v", "toggle_lr_curve", "lr curve"),
+        Binding("x", "toggle_no_stop", "no-stop on/off", show=False),
         Binding("question_mark", "help", "help", key_display="?"),
         Binding("f8", "screenshot", "SVG screenshot", show=False),
         Binding("e", "save_run", "save run", show=False),
@@ -95,6 +101,7 @@ class LrApp(App):
                                      acknowledge=True)
         self._worker: Worker | None = None
         self._keys = KeyBacklog()
+        self._map_prepared_for: tuple | None = None  # the method the map's lanes were compiled for
         self._register_themes(settings.theme)
 
     def post_message_from_worker(self, snapshot: Snapshot) -> None:
@@ -171,7 +178,7 @@ class LrApp(App):
             # worker posted meanwhile must not crash the exit with NoMatches.
             return
         stats.count("frames")
-        self.query_one(HyperParams).show(snap.settings, snap.theory)
+        self.query_one(HyperParams).show(snap.settings, snap.theory, snap.predicted_steps)
         self.query_one(StatusLine).show(snap)
         if snap.x is not None:
             s = snap.settings
@@ -180,7 +187,8 @@ class LrApp(App):
         if snap.state != State.LOADING and snap.state != State.ERROR:
             self.query_one(FitPlot).set_fit(snap.w, snap.b)
             self.query_one(LossPlot).set_curve(snap.curve, snap.step, snap.budget_end,
-                                               snap.theory.ols_loss if snap.theory else None)
+                                               snap.theory.ols_loss if snap.theory else None,
+                                               snap.loss, snap.mini_batch, snap.non_finite_at)
             self.query_one(LrPlot).set_curve(snap.curve, snap.step,
                                              snap.theory.lr_max if snap.theory else None)
         if isinstance(self.screen, MethodScreen):
@@ -193,6 +201,8 @@ class LrApp(App):
         if snap.state == State.ERROR:
             self.notify(snap.message, markup=False, title="cannot train", severity="error",
                         timeout=30)
+        if snap.state not in (State.LOADING, State.ERROR):
+            self._prepare_map(snap.settings)
         # A screen on top that shows the run (the landscape) gets every frame too.
         show = getattr(self.screen, "show_snapshot", None)
         if show is not None:
@@ -202,7 +212,7 @@ class LrApp(App):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
-            self.notify(f"the training worker stopped: {event.worker.error}", markup=False, severity="error",
+            self.notify(f"the {event.worker.name} worker stopped: {event.worker.error}", markup=False, severity="error",
                         timeout=30)
 
     def on_click(self, event: events.Click) -> None:
@@ -239,6 +249,10 @@ class LrApp(App):
         if not isinstance(self.screen, LandscapeScreen):
             self.push_screen(LandscapeScreen())
 
+    def action_blackboard(self) -> None:
+        if not isinstance(self.screen, BlackboardScreen):
+            self.push_screen(BlackboardScreen())
+
     def action_compare(self) -> None:
         """Compare mode starts from the main run's settings; the main run pauses meanwhile."""
         if isinstance(self.screen, CompareScreen):
@@ -269,9 +283,42 @@ class LrApp(App):
             self.controller.send("set_lr", choice.learning_rate, f"set to {choice.name} "
                                  "from the range test")
 
+    def action_lr_map(self) -> None:
+        """The lr × steps map from the run's settings; enter there makes the chosen lr the run's."""
+        if isinstance(self.screen, MapScreen):
+            return
+        run = self.controller.run
+        if run is None or self.snapshot is None or self.snapshot.state in (State.LOADING, State.ERROR):
+            self.notify("the map needs TensorFlow loaded: wait for the run to be ready",
+                        severity="warning", timeout=4)
+            return
+        if self.controller.running:
+            self.controller.send("toggle")  # the map has the cores to itself meanwhile
+        self.push_screen(MapScreen(self.settings, run.dataset, run.device.name), self._lr_from_map)
+
+    def _prepare_map(self, settings: Settings) -> None:
+        """Compile the lr map's lanes in the background once the run is ready, and again for a
+        new optimizer or schedule: m then answers at once."""
+        run = self.controller.run
+        method = tuple(getattr(settings, name) for name in METHOD_FIELDS)
+        if run is None or method == self._map_prepared_for:
+            return
+        self._map_prepared_for = method
+        dataset, device = run.dataset, run.device.name
+        self.run_worker(lambda: prepare(settings, dataset, device), name="lr map warm-up",
+                        thread=True, exit_on_error=False)
+
+    def _lr_from_map(self, learning_rate: float | None) -> None:
+        if learning_rate is not None:
+            self.controller.send("set_lr", learning_rate, "set from the lr map")
+
     def action_method(self) -> None:
         if not isinstance(self.screen, MethodScreen):
             self.push_screen(MethodScreen(self.settings))
+
+    def action_toggle_no_stop(self) -> None:
+        """Train through divergence (as the lesson's loop does), or stop at it again."""
+        self.controller.send("apply", self.settings.with_(no_stop=not self.settings.no_stop))
 
     def action_toggle_lr_curve(self) -> None:
         plot = self.query_one(LrPlot)
@@ -325,24 +372,7 @@ class LrApp(App):
 
     # -- themes ----------------------------------------------------------------------
     def _register_themes(self, wanted: str) -> None:
-        found = load_themes()
-        self._theme_problems = list(found.problems)
-        for theme in found.themes:
-            self.register_theme(theme)
-        if wanted.endswith(".toml"):
-            try:
-                theme = theme_from_file(wanted)
-            except ValueError as error:
-                self._theme_problems.append(str(error))
-                wanted = DEFAULT_THEME
-            else:
-                self.register_theme(theme)
-                wanted = theme.name
-        if wanted not in self.available_themes:
-            if wanted != DEFAULT_THEME:
-                self._theme_problems.append(f"no theme named '{wanted}': using {DEFAULT_THEME}")
-            wanted = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark"
-        self.theme = wanted
+        self._theme_problems = register_themes(self, wanted)
 
     def loading_thread_alive(self) -> bool:
         """True if the worker is still inside TensorFlow's import (it cannot be interrupted)."""

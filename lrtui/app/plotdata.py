@@ -49,15 +49,26 @@ def limits(low: float, high: float, log: bool = False) -> tuple[float, float]:
     return low, high
 
 
-def downsample(x, y, width: int) -> tuple[np.ndarray, np.ndarray]:
-    """At most `width` points, keeping each column's min and max so spikes stay visible."""
+def downsample(x, y, width: int, x_range: tuple[float, float] | None = None
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """At most `width` points, keeping each column's min and max so spikes stay visible.
+
+    With `x_range` (the axis, for x in ascending order) the columns are fixed
+    slices of the axis rather than equal shares of the points: a growing curve
+    then changes only its last column, and a redraw sends only what moved.
+    """
     x = np.asarray(x, np.float64)
     y = np.asarray(y, np.float64)
     width = max(2, int(width))
     if len(x) <= width:
         return x, y
     groups = width // 2
-    edges = np.linspace(0, len(x), groups + 1).astype(np.int64)
+    low, high = x_range if x_range is not None else (0.0, 0.0)
+    if high > low:
+        column = np.clip(((x - low) / (high - low) * groups).astype(np.int64), 0, groups - 1)
+        edges = np.r_[np.flatnonzero(np.r_[True, column[1:] != column[:-1]]), len(x)]
+    else:
+        edges = np.linspace(0, len(x), groups + 1).astype(np.int64)
     xs, ys = [], []
     for start, end in zip(edges[:-1], edges[1:]):
         if end <= start:
@@ -118,6 +129,28 @@ def ticks(low: float, high: float, log: bool, count: int = 5) -> tuple[list[floa
         return values, [_short(v) for v in values]
     values = list(np.linspace(low, high, count))
     return values, [_short(v) for v in values]
+
+
+def step_ticks(end: float, count: int = 5) -> tuple[list[float], list[str]]:
+    """Ticks for a step axis from 0 to `end`: whole steps only, 1-2-5 apart (0 50 100 150)."""
+    end = max(float(end), 1.0)
+    stride = max(1.0, nice_ceiling(end / max(1, count - 1)))
+    values = [k * stride for k in range(int(end // stride) + 1)]
+    return values, [_step_label(v) for v in values]
+
+
+def _step_label(step: float) -> str:
+    if step < 100_000:
+        return str(int(step))
+    mantissa, exponent = f"{step:.2g}".split("e+") if "e" in f"{step:.2g}" else (f"{step:.2g}", "")
+    return f"{mantissa}e{int(exponent)}" if exponent else mantissa
+
+
+def not_finite_at(x, y) -> np.ndarray:
+    """The x of every point whose y is not a number (inf or NaN): what a plot must mark."""
+    x = np.asarray(x, np.float64)
+    y = np.asarray(y, np.float64)
+    return x[np.isfinite(x) & ~np.isfinite(y)]
 
 
 def _short(value: float) -> str:

@@ -19,7 +19,9 @@ from lrtui.locations import themes_dir
 DEFAULT_THEME = "lesson"
 COLOR_KEYS = ("primary", "secondary", "accent", "foreground", "background", "surface",
               "panel", "success", "warning", "error")
-PLOT_VARIABLES = ("fit-line", "true-line", "points", "loss-line")
+PLOT_VARIABLES = ("fit-line", "true-line", "points", "loss-line",
+                  # the lr map's colour scale: start loss (high) to OLS loss (low), and diverged
+                  "map-high", "map-mid", "map-low", "map-diverged")
 
 
 @dataclass
@@ -85,3 +87,26 @@ def plot_color(theme: Theme | None, variable: str, fallback: str) -> tuple[int, 
         return Color.parse(value or "#cccccc").rgb
     except ColorParseError:
         return (204, 204, 204)
+
+
+def register_themes(app, wanted: str) -> list[str]:
+    """Give the app every theme and switch to `wanted` (a name or a file); the problems found."""
+    found = load_themes()
+    problems = list(found.problems)
+    for theme in found.themes:
+        app.register_theme(theme)
+    if wanted.endswith(".toml"):
+        try:
+            theme = theme_from_file(wanted)
+        except ValueError as error:
+            problems.append(str(error))
+            wanted = DEFAULT_THEME
+        else:
+            app.register_theme(theme)
+            wanted = theme.name
+    if wanted not in app.available_themes:
+        if wanted != DEFAULT_THEME:
+            problems.append(f"no theme named '{wanted}': using {DEFAULT_THEME}")
+        wanted = DEFAULT_THEME if DEFAULT_THEME in app.available_themes else "textual-dark"
+    app.theme = wanted
+    return problems

@@ -12,15 +12,16 @@ import sys
 from typing import TextIO
 
 from lrtui.commands.headless import headless_command
-from lrtui.commands.output import FORMATS, Printer
-from lrtui.engine.run import fmt, make_dataset
+from lrtui.commands.output import FORMATS, Printer, in_step_order
+from lrtui.engine.run import Event, fmt, make_dataset
 from lrtui.engine.update_rules import OPTIMIZERS, parse_optimizer
 from lrtui.settings.fields import Settings
 from lrtui.settings.options import add_options, typed
 
 COLUMNS = ("run", "optimizer", "step", "loss", "w", "b", "dw", "db", "lr")
 WIDTHS = {"run": 4, "optimizer": 10}
-SUMMARY = ("run", "optimizer", "lr", "status", "steps", "final_loss", "steps_to_1pct", "diverged_at")
+SUMMARY = ("run", "optimizer", "lr", "status", "steps", "final_loss", "steps_to_1pct", "diverged_at",
+           "stable", "first_non_finite_step")
 CHUNK = 16384
 
 
@@ -93,26 +94,29 @@ def run_compare(settings: Settings, learning_rates, optimizers, format: str = "t
     dataset = make_dataset(settings)  # a bad --data file fails before TensorFlow loads
     from lrtui.engine.startup import load_compare, quiet_stderr
 
-    printer = Printer(out, format, COLUMNS, WIDTHS, record_column=True)
-    with quiet_stderr():
+    with quiet_stderr() as err:
+        printer = Printer(out, format, COLUMNS, WIDTHS, record_column=True, err=err)
         compare = load_compare(settings, learning_rates, optimizers, dataset, warm_up=False)
         device = compare.device
         printer.header()
         if device.note:
-            printer.event(device.note)
+            printer.event(Event(0, device.note, "warning"))
         for k, lr in enumerate(learning_rates):
             if optimizers[k] == "gd" and compare.theory.regime(lr) == "diverges":
-                printer.event(f"run {k + 1}: lr {fmt(lr)} is above lr_max {fmt(compare.theory.lr_max)}: "
-                              "expect it to diverge")
+                printer.event(Event(0, f"run {k + 1}: lr {fmt(lr)} is above lr_max "
+                                    f"{fmt(compare.theory.lr_max)}: expect it to diverge", "warning"))
         while not compare.done:
             compare.advance(CHUNK)
             rows, events = compare.drain()
-            # Rows in step order, runs in index order within a step.
-            for run, row in sorted(rows, key=lambda item: (item[1].step, item[0])):
+            # Rows in step order, runs in index order within a step, events among them.
+            rows = sorted(rows, key=lambda item: (item[1].step, item[0]))
+            for item in in_step_order([(row.step, (run, row)) for run, row in rows], events):
+                if isinstance(item, Event):
+                    printer.event(item)
+                    continue
+                run, row = item
                 # Runs are numbered from 1, as the app's keys 1..6 select them.
                 printer.row({"run": run + 1, "optimizer": optimizers[run], **row.as_dict()})
-            for event in events:
-                printer.event(event.text)
         _print_summaries(printer, [lane.summary() for lane in compare.lanes(with_curves=False)],
                          compare.theory.ols_loss)
         out.flush()

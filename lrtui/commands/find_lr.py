@@ -27,6 +27,9 @@ def summary_of(test: RangeTest, settings: Settings) -> dict:
                "batch_size": settings.batch_size or None}
     for name, suggestion in test.suggestions.items():
         summary[f"suggestion_{name}"] = suggestion.learning_rate
+    valley = test.suggestions.get("valley")
+    summary["valley_window"] = list(valley.window) if valley else None
+    summary["valley_is_middle"] = test.valley_is_middle
     summary.update(lr_max=theory.lr_max, lr_opt=theory.lr_opt, lr_zigzag=theory.lr_zigzag)
     return summary
 
@@ -43,11 +46,17 @@ def print_range_test(test: RangeTest, settings: Settings, format: str, out: Text
             printer.comment(f"stopped at step {len(test.lrs) - 1}: the smoothed loss passed 4 × its best")
         for name, suggestion in test.suggestions.items():
             printer.comment(f"{name:<8} lr {fmt(suggestion.learning_rate):>10}   ({MEANINGS[name]})")
+        if test.valley_is_middle:
+            printer.comment(test.valley_note())
         if not test.suggestions:
             printer.comment("too few points for a suggestion: widen --start/--end or raise --num")
         theory = test.theory
         printer.comment(f"lr_max   lr {fmt(theory.lr_max):>10}   (plain GD diverges above)")
-        printer.comment(f"lr_opt   lr {fmt(theory.lr_opt):>10}   (best constant lr for plain GD)")
+        if theory.lr_opt is None:
+            printer.comment("lr_opt   none: every x is the same, the minimum is not unique")
+        else:
+            printer.comment(f"lr_opt   lr {fmt(theory.lr_opt):>10}   (plain GD's fastest worst-case "
+                            "asymptotic rate)")
     out.flush()
 
 

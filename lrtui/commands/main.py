@@ -9,6 +9,8 @@ from pathlib import Path
 from lrtui import __version__
 from lrtui.commands.compare import add_compare_parser, run_compare_command
 from lrtui.commands.headless import entry, exit_now, headless_command
+from lrtui.commands.map import add_map_parser, run_map
+from lrtui.commands.watch import add_watch_parser, run_watch
 from lrtui.settings.fields import SettingError, Settings
 from lrtui.settings.options import OneLineParser, add_app_options, add_options, settings_from, typed
 
@@ -20,7 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_options(parser)
     add_app_options(parser)
     commands = parser.add_subparsers(dest="command",
-                                     metavar="{run,find-lr,compare,replay,serve,recover}")
+                                     metavar="{run,find-lr,compare,map,replay,serve,watch,recover}")
     run = commands.add_parser("run", help="train without the UI and print the step log",
                               description="Train without the UI and print the step log.")
     add_options(run, defaults=False, headless=True)
@@ -31,6 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.error = parser.error  # type: ignore[method-assign]
     compare = add_compare_parser(commands)
     compare.error = parser.error  # type: ignore[method-assign]
+    lane_map = add_map_parser(commands)
+    lane_map.error = parser.error  # type: ignore[method-assign]
     _add_replay(commands)
     serve = commands.add_parser(
         "serve", help="serve the app to a web browser on 127.0.0.1 (no authentication)",
@@ -40,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=_port, default=8000, help="default %(default)s")
     serve.error = parser.error  # type: ignore[method-assign]
     _add_find_lr(commands, parser)
+    add_watch_parser(commands).error = parser.error  # type: ignore[method-assign]
     commands.add_parser("recover", help="list the runs saved on a hang-up or a kill, newest first",
                         description="List the recovery runs (saved on SIGHUP or SIGTERM), newest "
                         "first, each with the command that reopens it.")
@@ -72,7 +77,7 @@ def _add_find_lr(commands, parser: argparse.ArgumentParser) -> None:
         "find-lr", help="the LR range test: loss against an lr raised every step",
         description="Raise the lr exponentially from --start to --end over --num steps from "
         "the initial weights, print (lr, loss, smoothed loss) and fastai's suggestions.")
-    add_options(find, defaults=False, headless=True)
+    add_options(find, defaults=False, skip=("no_stop",), headless=True)  # the sweep has its own stop
     find.add_argument("--start", type=typed("learning_rate"), default=1e-7,
                       help="first lr of the sweep (default %(default)s)")
     find.add_argument("--end", type=typed("learning_rate"), default=10.0,
@@ -87,6 +92,8 @@ def _add_find_lr(commands, parser: argparse.ArgumentParser) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "watch":  # a Keras training: none of the line's options apply
+        return run_watch(args, open_viewer=_open_watch_viewer)
     if args.config:
         from lrtui.settings.config_file import read_config
 
@@ -105,6 +112,8 @@ def main(argv: list[str] | None = None) -> int:
         return list_recoveries()
     if args.command == "compare":
         return run_compare_command(args, settings, parser)
+    if args.command == "map":
+        return run_map(args)
     if args.command == "serve":
         from lrtui.commands.serve import serve
 
@@ -137,6 +146,12 @@ def main(argv: list[str] | None = None) -> int:
     from lrtui.app.runner import run_app
 
     exit_now(run_app(settings, fps=args.fps, mouse=not args.no_mouse, run_file=run_file))
+
+
+def _open_watch_viewer(channel, args: argparse.Namespace) -> int:
+    from lrtui.app.watch_app import run_watch_app
+
+    return run_watch_app(channel, fps=args.fps, mouse=not args.no_mouse)
 
 
 def program() -> None:

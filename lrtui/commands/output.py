@@ -4,16 +4,22 @@ A table right-aligns every column (numbers the way the step log prints
 them) and carries events and summaries as `#` lines. CSV keeps every digit
 (`repr`) and, where a command mixes kinds of record, says the kind in its
 first column. JSON lines are one object a line, NaN and infinity as null.
+
+Every format carries the run's events (warnings, divergence, the end): a
+`# text` line in the table, an {"event": {step, kind, text}} record in JSON
+lines. CSV keeps stdout one table of numbers under its header, so its events
+go to stderr, one `lrtui: kind: text` line each.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import sys
 from typing import TextIO
 
 from lrtui.engine.jsonable import jsonable
-from lrtui.engine.run import fmt
+from lrtui.engine.run import Event, fmt
 
 FORMATS = ("table", "csv", "jsonl")
 WIDTH = 12
@@ -21,8 +27,10 @@ WIDTH = 12
 
 class Printer:
     def __init__(self, out: TextIO, format: str, columns: tuple[str, ...],
-                 widths: dict[str, int] | None = None, record_column: bool = False):
+                 widths: dict[str, int] | None = None, record_column: bool = False,
+                 err: TextIO | None = None):
         self.out = out
+        self.err = err or sys.stderr
         self.format = format
         self.columns = columns
         self.widths = widths or {}
@@ -49,10 +57,15 @@ class Printer:
         else:
             self.out.write(json.dumps(jsonable(values)) + "\n")
 
-    def event(self, text: str) -> None:
-        # Only the table carries events: CSV and JSON lines stay one record a line.
+    def event(self, event: Event) -> None:
         if self.format == "table":
-            self.comment(text)
+            self.comment(event.text)
+        elif self.format == "jsonl":
+            record = {"step": event.step, "kind": event.kind, "text": event.text}
+            self.out.write(json.dumps({"event": record}) + "\n")
+        else:
+            self.err.write(f"lrtui: {event.kind}: {event.text}\n")
+            self.err.flush()
 
     def comment(self, text: str) -> None:
         self.out.write(f"# {text}\n")
@@ -63,6 +76,12 @@ class Printer:
             self.out.write(json.dumps({"summary": jsonable(summary)}) + "\n")
         elif self.format == "table":
             self.comment(", ".join(f"{k}={_cell(v)}" for k, v in summary.items()))
+
+
+def in_step_order(rows, events) -> list:
+    """(step, row) pairs and events interleaved by step; an event follows its step's row."""
+    tagged = [(step, 0, row) for step, row in rows] + [(e.step, 1, e) for e in events]
+    return [item for _, _, item in sorted(tagged, key=lambda t: (t[0], t[1]))]
 
 
 def _cell(value) -> str:

@@ -19,20 +19,23 @@ from lrtui.engine.device import DeviceChoice
 from lrtui.engine.history import CurveView, LogRow, LossHistory, log_rows
 from lrtui.engine.landscape import Moments, moments_of
 from lrtui.engine.records import StepBatch
-from lrtui.engine.run import DIVERGENCE_FACTOR, Event, State, fmt, make_dataset
-from lrtui.engine.theory import Theory, theory_of
+from lrtui.engine.run import DIVERGENCE_FACTOR, Event, State, fmt, make_dataset, overflow_note
+from lrtui.engine.stability import diverging_reason
+from lrtui.engine.theory import Theory, first_converged, theory_of
 from lrtui.settings.fields import Settings
 
 MIN_RUNS, MAX_RUNS = 2, 6
-# "Converged" for the summary: the loss is within this share of the OLS loss.
-WITHIN = 0.01
 
 
 class RunStatus:
+    READY = "ready"  # shown before its first step, while nothing runs
     RUNNING = "running"
     HELD = "paused"
     FINISHED = "finished"
+    DIVERGING = "diverging"  # its budget ran out while it was still diverging
     DIVERGED = "diverged"
+
+    ENDED = (FINISHED, DIVERGING, DIVERGED)
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,7 @@ class Lane:
     reached_at: int | None  # first step within 1% of the OLS loss
     diverged_at: int | None
     curve: CurveView | None = None
+    non_finite_at: int | None = None  # the first step whose loss was not a number
 
     @property
     def label(self) -> str:
@@ -57,9 +61,11 @@ class Lane:
 
     def summary(self) -> dict:
         return {"run": self.index + 1, "optimizer": self.optimizer, "lr": self.learning_rate,
-                "status": self.status, "steps": self.step, "final_loss": self.loss,
+                "status": self.status,
+                "stable": self.status not in (RunStatus.DIVERGING, RunStatus.DIVERGED),
+                "steps": self.step, "final_loss": self.loss,
                 "w": self.w, "b": self.b, "steps_to_1pct": self.reached_at,
-                "diverged_at": self.diverged_at}
+                "diverged_at": self.diverged_at, "first_non_finite_step": self.non_finite_at}
 
 
 @dataclass(frozen=True)
@@ -118,7 +124,10 @@ class CompareRun:
         self.reached_at: list[int | None] = [None] * n
         self.diverged_at: list[int | None] = [None] * n
         self.last_loss = [math.nan] * n
+        self.start_loss = [math.nan] * n  # each run's loss at step 0
+        self.non_finite_at: list[int | None] = [None] * n
         self._armed = [False] * n
+        self.trainer.set_stopping(not settings.no_stop)
 
     def _clear_lanes(self, runs) -> None:
         for k in runs:
@@ -128,11 +137,13 @@ class CompareRun:
             self.reached_at[k] = None
             self.diverged_at[k] = None
             self.last_loss[k] = math.nan
+            self.start_loss[k] = math.nan
+            self.non_finite_at[k] = None
             self._armed[k] = False
             self.histories[k].clear()
 
-    def say(self, text: str, kind: str = "info") -> None:
-        self.pending_events.append(Event(max(self.steps), text, kind))
+    def say(self, text: str, kind: str = "info", step: int | None = None) -> None:
+        self.pending_events.append(Event(max(self.steps) if step is None else step, text, kind))
 
     def drain(self) -> tuple[list[tuple[int, LogRow]], list[Event]]:
         rows, events = list(self.pending_rows), list(self.pending_events)
@@ -184,28 +195,47 @@ class CompareRun:
             self._armed[k] = True
 
     def _took(self, k: int, batch: StepBatch) -> None:
+        if batch.step[0] == 0:
+            self.start_loss[k] = float(batch.loss[0])
+        bad = np.flatnonzero(~np.isfinite(batch.loss))
+        if self.non_finite_at[k] is None and len(bad):
+            self.non_finite_at[k] = int(batch.step[bad[0]])
+            if self.settings.no_stop:
+                self.say(f"run {k + 1}: the loss overflowed float32 at step "
+                         f"{self.non_finite_at[k]}; no-stop trains on", "warning", self.non_finite_at[k])
         self.histories[k].add(batch)
         self.pending_rows.extend((k, row) for row in log_rows(batch, self.settings.log_every))
         self.steps[k] += batch.updates
-        target = self.theory.ols_loss * (1 + WITHIN) + 1e-12
         if self.reached_at[k] is None:
-            hits = np.flatnonzero(batch.loss <= target)
-            if len(hits):
-                self.reached_at[k] = int(batch.step[hits[0]])
+            first = int(first_converged(batch.loss, self.theory.converged_loss))
+            if first >= 0:
+                self.reached_at[k] = int(batch.step[first])
         if batch.diverged:
             self.status[k] = RunStatus.DIVERGED
             self.diverged_at[k] = int(batch.step[-1])
             self.last_loss[k] = float(batch.loss[-1])
+            w, b = self.trainer.weights()
             self.say(f"run {k + 1} ({self.optimizers[k]}, lr {fmt(self.learning_rates[k])}) "
-                     f"diverged at step {self.diverged_at[k]}: loss {fmt(self.last_loss[k])}", "error")
+                     f"diverged at step {self.diverged_at[k]}: loss {fmt(self.last_loss[k])}"
+                     f"{overflow_note(self.last_loss[k], w[k], b[k])}", "error")
+        elif self.steps[k] >= self.budget_end[k] and self.non_finite_at[k] is not None:
+            # Trained through (no-stop) to a loss that is not a number.
+            self.status[k] = RunStatus.DIVERGED
+            self.last_loss[k] = float(self.trainer.current_loss()[k])
         elif self.steps[k] >= self.budget_end[k]:
-            self.status[k] = RunStatus.FINISHED
-        if all(s in (RunStatus.FINISHED, RunStatus.DIVERGED) for s in self.status):
+            final = float(self.trainer.current_loss()[k])
+            why = diverging_reason(self.optimizers[k], self.theory, float(batch.lr[-1]),
+                                   self.start_loss[k], final, float(batch.loss[-1]))
+            self.status[k] = RunStatus.DIVERGING if why else RunStatus.FINISHED
+            if why:
+                self.say(f"run {k + 1} ({self.optimizers[k]}, lr {fmt(self.learning_rates[k])}) "
+                         f"is diverging at step {self.steps[k]}: {why}", "warning")
+        if self.done:
             self.state = State.FINISHED
 
     @property
     def done(self) -> bool:
-        return all(s in (RunStatus.FINISHED, RunStatus.DIVERGED) for s in self.status)
+        return all(s in RunStatus.ENDED for s in self.status)
 
     # -- changing things -------------------------------------------------------
     def hold(self, run: int, held: bool) -> None:
@@ -216,8 +246,14 @@ class CompareRun:
         self.say(f"run {run + 1} {'paused' if held else 'resumed'}")
 
     def extend(self) -> bool:
-        """Finished runs get another budget of steps; False if none was finished."""
-        finished = [k for k in range(self.count) if self.status[k] == RunStatus.FINISHED]
+        """Finished runs get another budget of steps; False if none was finished.
+
+        With no-stop nothing freezes: a run that trained through to NaN goes on too.
+        """
+        again = (RunStatus.FINISHED, RunStatus.DIVERGING)
+        if self.settings.no_stop:
+            again += (RunStatus.DIVERGED,)
+        finished = [k for k in range(self.count) if self.status[k] in again]
         for k in finished:
             self.budget_end[k] = self.steps[k] + self.settings.steps
             self.status[k] = RunStatus.HELD if self.held[k] else RunStatus.RUNNING
@@ -232,7 +268,11 @@ class CompareRun:
         self.say(f"run {run + 1}: lr {how} {fmt(old)} -> {fmt(learning_rate)}")
         if self.status[run] == RunStatus.DIVERGED:
             w, b = self.trainer.weights()
-            if math.isfinite(w[run]) and math.isfinite(b[run]):
+            if not math.isfinite(self.trainer.current_loss()[run]):
+                # The loss at its weights is not a number: no step can start there.
+                self.say(f"run {run + 1} stays stopped: its loss overflowed float32 at "
+                         f"w={fmt(w[run])} b={fmt(b[run])}; r resets", "warning")
+            elif math.isfinite(w[run]) and math.isfinite(b[run]):
                 # Judge growth from here, so the lower lr gets its chance to recover.
                 self.trainer.unfreeze(run)
                 self._armed[run] = False
@@ -260,10 +300,15 @@ class CompareRun:
         out = []
         for k in range(self.count):
             loss = self.last_loss[k] if self.status[k] == RunStatus.DIVERGED else float(losses[k])
-            out.append(Lane(k, self.learning_rates[k], self.optimizers[k], self.status[k],
+            status = self.status[k]
+            if status == RunStatus.RUNNING and self.state != State.RUNNING:
+                # Steppable, but nothing runs: say what a learner sees.
+                status = RunStatus.READY if self.steps[k] == 0 else RunStatus.HELD
+            out.append(Lane(k, self.learning_rates[k], self.optimizers[k], status,
                             self.steps[k], float(w[k]), float(b[k]), loss, self.reached_at[k],
                             self.diverged_at[k],
-                            self.histories[k].view() if with_curves else None))
+                            self.histories[k].view() if with_curves else None,
+                            self.non_finite_at[k]))
         return tuple(out)
 
     def snapshot(self, steps_per_second: float = 0.0, with_data: bool = True) -> CompareSnapshot:

@@ -97,7 +97,8 @@ def eigen_errors(theory: Theory, w, b) -> tuple[np.ndarray, np.ndarray]:
     steep, slow = eigen_directions(theory)
     dw = np.asarray(w, np.float64) - theory.ols_w
     db = np.asarray(b, np.float64) - theory.ols_b
-    return np.abs(dw * steep[0] + db * steep[1]), np.abs(dw * slow[0] + db * slow[1])
+    with np.errstate(invalid="ignore", over="ignore"):  # weights past float32's range: inf, NaN
+        return np.abs(dw * steep[0] + db * steep[1]), np.abs(dw * slow[0] + db * slow[1])
 
 
 def frame(theory: Theory, start: tuple[float, float], path_w=(), path_b=()) -> tuple[float, float, float, float]:

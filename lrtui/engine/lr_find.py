@@ -12,6 +12,11 @@ curve between the first tenth and the last five points:
 - valley: in the longest decreasing run of the curve, the point 1/3 + 1/6
   of the way along it (fastai's default since 2.4).
 
+On a convex problem like the lesson's the smoothed loss falls from the very
+first point, so the longest descent is the whole window and the valley is
+only its middle: it moves with `start`. The test keeps fastai's rule, and
+says so (`valley_is_middle`) with the window it was read from.
+
 The sweep trains its own copy of the model (same data, optimizer, batch size
 and initial weights as the run), so the run's weights, step and optimizer
 state are exactly as before: nothing needs restoring.
@@ -45,6 +50,8 @@ class Suggestion:
     learning_rate: float
     at_lr: float  # where it is marked on the curve (minimum: the lr of the lowest loss)
     at_loss: float
+    window: tuple[float, float] | None = None  # valley: the lrs its longest descent spans
+    from_first: bool = False  # valley: that descent starts at the window's first point
 
 
 @dataclass(frozen=True)
@@ -54,12 +61,43 @@ class RangeTest:
     smoothed: np.ndarray  # the smoothed loss the suggestions are read from
     num: int
     stopped_early: bool  # the smoothed loss passed 4 × its best before `num` steps
-    theory: Theory
+    theory: Theory | None = None  # the line's exact answer; None for someone else's model
     suggestions: dict[str, Suggestion] = field(default_factory=dict)
+
+    @property
+    def valley_is_middle(self) -> bool:
+        """The loss fell from the window's first point: the valley is the sweep's middle."""
+        valley = self.suggestions.get("valley")
+        return valley is not None and valley.from_first
+
+    def valley_note(self) -> str:
+        """One line: on a convex problem the valley is only the middle of the sweep."""
+        low, high = self.suggestions["valley"].window
+        return (f"valley = the middle of the sweep: the smoothed loss falls from the first "
+                f"lr of fastai's window ({low:.3g} to {high:.3g}), so it moves with --start")
+
+    def useful_top(self) -> float:
+        """The highest smoothed loss before the lowest one: above it is only the blow-up."""
+        if len(self.smoothed) == 0:
+            return math.nan
+        lowest = int(np.argmin(self.smoothed))
+        return float(np.max(self.smoothed[:lowest + 1]))
 
 
 def sweep_lrs(start: float, end: float, num: int) -> np.ndarray:
     return start * (end / start) ** (np.arange(num) / num)
+
+
+def check_sweep(start: float, end: float, num: int) -> None:
+    if not 0 < start < end:
+        raise ValueError(f"range test: start {start:g} must be above 0 and below end {end:g}")
+    if num < 10:
+        raise ValueError(f"range test: num {num} is too few steps, use at least 10")
+
+
+def past_stop(value: float, best: float) -> bool:
+    """fastai's stop rule: the smoothed loss passed 4 × its best (or is not a number)."""
+    return value > STOP_FACTOR * best or not math.isfinite(value)
 
 
 def smooth(losses: np.ndarray, beta: float = BETA) -> tuple[np.ndarray, int]:
@@ -70,7 +108,7 @@ def smooth(losses: np.ndarray, beta: float = BETA) -> tuple[np.ndarray, int]:
         value = average / (1 - beta**t)
         out.append(value)
         best = min(best, value)
-        if value > STOP_FACTOR * best or not math.isfinite(value):
+        if past_stop(value, best):
             break
     return np.array(out), len(out)
 
@@ -110,7 +148,10 @@ def valley(lrs: np.ndarray, losses: np.ndarray) -> Suggestion:
     start = end - int(run[end])
     third = (end - start) / 3
     i = start + int(third) + int(third / 2)
-    return Suggestion("valley", float(lrs[i]), float(lrs[i]), float(losses[i]))
+    # fastai's start sits one before the run's first point; -1 means it began at the first.
+    first = max(start + 1, 0)
+    return Suggestion("valley", float(lrs[i]), float(lrs[i]), float(losses[i]),
+                      window=(float(lrs[first]), float(lrs[end])), from_first=first == 0)
 
 
 def suggest(lrs: np.ndarray, smoothed: np.ndarray, num: int) -> dict[str, Suggestion]:
@@ -124,10 +165,7 @@ def suggest(lrs: np.ndarray, smoothed: np.ndarray, num: int) -> dict[str, Sugges
 def range_test(settings: Settings, dataset: Dataset, device: str, start: float = START,
                end: float = END, num: int = NUM, jit: bool = True) -> RangeTest:
     """Run the sweep from the settings' initial weights on a copy of the model."""
-    if not 0 < start < end:
-        raise ValueError(f"range test: start {start:g} must be above 0 and below end {end:g}")
-    if num < 10:
-        raise ValueError(f"range test: num {num} is too few steps, use at least 10")
+    check_sweep(start, end, num)
     from lrtui.engine.trainer import Trainer  # TensorFlow: the caller imported it quietly
 
     # The sweep is an exponential schedule that grows: lr_i = start · (end/start)^(i/num).

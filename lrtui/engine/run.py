@@ -15,13 +15,16 @@ import numpy as np
 from lrtui.engine.data import Dataset, generate, load_csv
 from lrtui.engine.device import DeviceChoice
 from lrtui.engine.history import CurveView, LogRow, LossHistory, log_rows, row_at
+from lrtui.engine.landscape import loss_at, moments_of
 from lrtui.engine.method import batch_that_fits, describe
 from lrtui.engine.recording import Recording
 from lrtui.engine.records import StepBatch
-from lrtui.engine.stability import warning_text
+from lrtui.engine.stability import diverging_reason, predicted_steps, singular_note, warning_text
 from lrtui.engine.theory import Theory, theory_of
 from lrtui.settings.fields import DATA_FIELDS, METHOD_FIELDS, Settings
 
+# The blackboard draws the last few steps as jumps: their weights travel in every frame.
+RECENT_STEPS = 12
 # A loss this many times its value at the start of the run counts as diverged:
 # the run stops while the weights are still finite, so a lower lr can recover.
 DIVERGENCE_FACTOR = 1e12
@@ -69,6 +72,14 @@ class Snapshot:
     events: tuple[Event, ...] = ()
     message: str = ""
     device_note: str = ""  # why the device differs from the one asked for, if it does
+    mini_batch: bool = False  # the curve holds each step's batch loss, not the full data's
+    non_finite_at: int | None = None  # the first step whose loss was not a number
+    # Plain GD from the start to 1% of the minimum at this lr: steps (inf: never), or None
+    # where the theory does not predict it (another optimizer, a schedule, a mini-batch).
+    predicted_steps: float | None = None
+    # The weights of the last few steps, the current weights last (the blackboard's jumps).
+    recent_w: np.ndarray | None = None
+    recent_b: np.ndarray | None = None
 
 
 def make_dataset(settings: Settings) -> Dataset:
@@ -83,6 +94,15 @@ def fmt(value: float) -> str:
     if not math.isfinite(value):
         return str(value)
     return f"{value:.4g}"
+
+
+def overflow_note(loss: float, w: float, b: float) -> str:
+    """Why a loss is not a number: float32 overflowed, in the loss alone or in the weights too."""
+    if math.isfinite(loss):
+        return ""
+    if math.isfinite(w) and math.isfinite(b):
+        return " (it overflowed float32; w and b are still finite)"
+    return " (the weights overflowed float32 too)"
 
 
 def usable_learning_rate(value: float) -> bool:
@@ -100,6 +120,7 @@ class Run:
         settings, batch_note = batch_that_fits(settings, self.dataset.n)
         self.settings = settings
         self.theory = theory_of(self.dataset.x, self.dataset.y)
+        self._moments = moments_of(self.dataset.x, self.dataset.y)
         # TensorFlow is imported here, never at module import: callers mute it first.
         from lrtui.engine.trainer import Trainer
 
@@ -107,6 +128,7 @@ class Run:
                                settings.init_w, settings.init_b, method=settings)
         self.history = LossHistory()
         self.recording = Recording()  # every step, for run files and CSV export
+        self._recent = np.zeros((3, 0))  # step, w, b of the last RECENT_STEPS steps
         self.data_version = 1
         self.state = State.READY
         self.budget_end = settings.steps
@@ -114,10 +136,16 @@ class Run:
         self.pending_rows: list[LogRow] = []
         self.pending_events: list[Event] = []
         self._limit_armed = False
+        self.start_loss = math.nan  # the loss at step 0, as the run measured it
+        self.non_finite_at: int | None = None  # the first step whose loss was not a number
+        self._weights_non_finite_at: int | None = None
+        self._prediction: tuple = (None, None)
+        self.trainer.set_stopping(not settings.no_stop)
         if device.note:
             self.say(device.note, "warning")
         if batch_note:
             self.say(batch_note, "warning")
+        self._say_if_singular()
         self._warn_if_unstable(settings.learning_rate)
 
     # -- reading -------------------------------------------------------------
@@ -129,8 +157,8 @@ class Run:
     def learning_rate(self) -> float:
         return self.settings.learning_rate
 
-    def say(self, text: str, kind: str = "info") -> None:
-        self.pending_events.append(Event(self.step, text, kind))
+    def say(self, text: str, kind: str = "info", step: int | None = None) -> None:
+        self.pending_events.append(Event(self.step if step is None else step, text, kind))
 
     def drain(self) -> tuple[tuple[LogRow, ...], tuple[Event, ...]]:
         rows, events = tuple(self.pending_rows), tuple(self.pending_events)
@@ -150,21 +178,68 @@ class Run:
         if not self._limit_armed:
             self._arm_divergence_limit()
         batch = self.trainer.run(count)
+        full_loss = self.full_loss if self.mini_batch else None
+        if len(batch) and batch.step[0] == 0:
+            self.start_loss = float(full_loss(batch.w[0], batch.b[0]) if full_loss else batch.loss[0])
+        self._watch_overflow(batch)
         self.history.add(batch)
+        self._recent = np.concatenate([self._recent, np.stack([batch.step, batch.w, batch.b])],
+                                      axis=1)[:, -RECENT_STEPS:]
         self.recording.add(batch)
         every = self.settings.log_every
-        self.pending_rows.extend(log_rows(batch, every))
+        self.pending_rows.extend(log_rows(batch, every, full_loss))
         if len(batch):
-            self.latest = row_at(batch, len(batch) - 1)
+            self.latest = row_at(batch, len(batch) - 1, full_loss)
         if batch.diverged:
             self.state = State.DIVERGED
+            loss = float(batch.loss[-1])
             self.say(f"diverged at step {int(batch.step[-1])} with lr {fmt(self.learning_rate)} "
-                     f"(lr_max {fmt(self.theory.lr_max)}): loss {fmt(float(batch.loss[-1]))}",
-                     "error")
+                     f"(lr_max {fmt(self.theory.lr_max)}): loss {fmt(loss)}"
+                     f"{overflow_note(loss, *self.weights())}", "error")
         elif self.step >= self.budget_end:
             self.state = State.FINISHED
-            self.say(f"budget reached: {self.step} steps, loss {fmt(self.current_loss())}")
+            why = self.diverging()
+            if self.non_finite_at is not None:
+                why = f"diverged: the loss is not a number from step {self.non_finite_at}"
+            elif why:
+                why = f"diverging: {why}"
+            self.say(f"budget reached: {self.step} steps, loss {fmt(self.current_loss())}"
+                     + (f"; {why}" if why else ""), "warning" if why else "info")
         return batch
+
+    def _watch_overflow(self, batch: StepBatch) -> None:
+        """Note the first step whose loss, then whose weights, are not numbers any more."""
+        if self.non_finite_at is None:
+            bad = np.flatnonzero(~np.isfinite(batch.loss))
+            if len(bad):
+                self.non_finite_at = int(batch.step[bad[0]])
+                if self.settings.no_stop:
+                    self.say(f"step {self.non_finite_at}: the loss overflowed float32 "
+                             f"({fmt(float(batch.loss[bad[0]]))}); no-stop trains on", "warning",
+                             self.non_finite_at)
+        if self._weights_non_finite_at is None and self.settings.no_stop:
+            bad = np.flatnonzero(~(np.isfinite(batch.w) & np.isfinite(batch.b)))
+            if len(bad):
+                i = bad[0]
+                self._weights_non_finite_at = int(batch.step[i])
+                self.say(f"step {self._weights_non_finite_at}: the weights overflowed float32 "
+                         f"(w={fmt(float(batch.w[i]))} b={fmt(float(batch.b[i]))}); from inf on, "
+                         "inf − inf makes NaN", "warning", self._weights_non_finite_at)
+
+    def diverging(self) -> str:
+        """Why this run, stopped by its budget, is still diverging; "" if it is not."""
+        if self.latest is None:
+            return ""
+        return diverging_reason(self.settings.optimizer, self.theory, self.latest.lr,
+                                self.start_loss, self.current_loss(), self.latest.loss)
+
+    def ending(self) -> tuple[str, bool]:
+        """How the run ended, for a summary: (finished | diverging | diverged, stable)."""
+        if self.state == State.DIVERGED or self.non_finite_at is not None:
+            return "diverged", False
+        if self.diverging():
+            return "diverging", False
+        return "finished", True
 
     def _arm_divergence_limit(self) -> None:
         start = self.trainer.current_loss()
@@ -175,6 +250,15 @@ class Run:
     def current_loss(self) -> float:
         return self.trainer.current_loss()
 
+    @property
+    def mini_batch(self) -> bool:
+        """Each step sees only some of the points (its loss and gradient are the batch's)."""
+        return 0 < self.settings.batch_size < self.dataset.n
+
+    def full_loss(self, w, b):
+        """The loss on all the points at (w, b), exact (float64) from the data's five means."""
+        return loss_at(self._moments, w, b)
+
     def continue_(self) -> bool:
         """Make a finished or diverged run runnable again; False if nothing changed."""
         if self.state == State.FINISHED:
@@ -182,8 +266,19 @@ class Run:
             self.say(f"continuing for another {self.settings.steps} steps")
         elif self.state == State.DIVERGED:
             w, b = self.weights()
-            if not (math.isfinite(w) and math.isfinite(b) and math.isfinite(self.current_loss())):
+            if self.settings.no_stop:
+                self.budget_end = max(self.budget_end, self.step + 1)
+                self.say(f"no-stop: training on from w={fmt(w)} b={fmt(b)} with lr "
+                         f"{fmt(self.learning_rate)}")
+            elif not (math.isfinite(w) and math.isfinite(b)):
                 self.reset("the weights are not finite any more: back to the initial weights")
+            elif not math.isfinite(self.current_loss()):
+                # The loss overflowed, not the weights: they stay, and so does the stop,
+                # since no step can start from a loss that is not a number.
+                self.say(f"the loss at step {self.step} overflowed float32; the weights "
+                         f"w={fmt(w)} b={fmt(b)} are finite and stay. A run stops where the "
+                         "loss is not a number: no-stop trains on through it, r resets", "warning")
+                return False
             else:
                 # Judge growth from here, so a lower lr gets its chance to recover.
                 self._limit_armed = False
@@ -226,8 +321,12 @@ class Run:
         s = self.settings
         self.trainer.reset(s.init_w, s.init_b)
         self.history.clear()
+        self._recent = np.zeros((3, 0))
         self.recording.clear()
         self.latest = None
+        self.start_loss = math.nan
+        self.non_finite_at = None
+        self._weights_non_finite_at = None
         self.budget_end = s.steps
         self._limit_armed = False
         self.state = State.READY
@@ -245,6 +344,11 @@ class Run:
             self.settings = old.with_(learning_rate=old.learning_rate)
             self.set_learning_rate(settings.learning_rate)
             self.settings = settings
+        if settings.no_stop != old.no_stop:
+            self.trainer.set_stopping(not settings.no_stop)
+            self._limit_armed = False  # stopping again: judged from the loss where it resumes
+            self.say("no-stop on: the run trains through divergence, as the lesson's loop does"
+                     if settings.no_stop else "no-stop off: a run stops at a loss 1e12× its start")
         if settings.steps != old.steps and self.state not in (State.READY,):
             self.budget_end = max(self.step, self.budget_end - old.steps + settings.steps)
             if self.state == State.FINISHED and self.step < self.budget_end:
@@ -274,11 +378,20 @@ class Run:
     def set_data(self, dataset: Dataset) -> None:
         self.dataset = dataset
         self.theory = theory_of(dataset.x, dataset.y)
+        self._moments = moments_of(dataset.x, dataset.y)
         self.trainer.set_data(dataset)
         self.trainer.configure(self.settings)  # the mini-batch shuffle follows the data's seed
         self.data_version += 1
         self.reset(f"new data: {dataset.source}, n={dataset.n}")
-        self.say(f"lr_max {fmt(self.theory.lr_max)}, lr_opt {fmt(self.theory.lr_opt)}")
+        if not self._say_if_singular():
+            self.say(f"lr_max {fmt(self.theory.lr_max)}, lr_opt {fmt(self.theory.lr_opt)} "
+                     "(fastest worst-case rate)")
+
+    def _say_if_singular(self) -> bool:
+        note = singular_note(self.theory)
+        if note:
+            self.say(note, "warning")
+        return note is not None
 
     def new_data(self) -> None:
         """The next seed, same recipe."""
@@ -298,6 +411,9 @@ class Run:
         loss = self.latest.loss if self.latest and self.latest.step == self.step else None
         if loss is None:
             loss = self.current_loss()
+        steps, recent_w, recent_b = self._recent
+        if not len(steps) or steps[-1] < self.step:  # the weights the last step moved to
+            recent_w, recent_b = np.r_[recent_w, w], np.r_[recent_b, b]
         return Snapshot(
             state=self.state, step=self.step, budget_end=self.budget_end, w=w, b=b, loss=loss,
             learning_rate=self.learning_rate, settings=self.settings, theory=self.theory,
@@ -306,5 +422,14 @@ class Run:
             x=self.dataset.x if with_data else None, y=self.dataset.y if with_data else None,
             data_version=self.data_version, data_source=self.dataset.source,
             rows=rows, rows_skipped=skipped, events=events, message=message,
-            device_note=self.device.note,
+            device_note=self.device.note, mini_batch=self.mini_batch,
+            non_finite_at=self.non_finite_at, predicted_steps=self._predicted(),
+            recent_w=recent_w, recent_b=recent_b,
         )
+
+    def _predicted(self) -> float | None:
+        """The theory's steps to 1% for the current settings, worked out once per change."""
+        key = (self.settings, self.data_version)
+        if self._prediction[0] != key:
+            self._prediction = (key, predicted_steps(self.settings, self.theory, self.dataset.n))
+        return self._prediction[1]

@@ -241,6 +241,11 @@ def restore(run: Run, saved: RunFile) -> Run:
     run.budget_end = saved.budget_end
     _restore_history(run.history, saved.history)
     run.recording.load(saved.records, saved.truncated)
+    if len(saved.records["step"]) and saved.records["step"][0] == 0:
+        run.start_loss = float(saved.records["loss"][0])
+    bad = np.flatnonzero(~np.isfinite(saved.records["loss"]))
+    if len(bad):
+        run.non_finite_at = int(saved.records["step"][bad[0]])
     # Reopened paused at the last step; a finished or diverged run stays so (space goes on).
     if saved.state in (State.FINISHED, State.DIVERGED):
         run.state = saved.state

@@ -30,15 +30,18 @@ INSTALL_HINT = "install it with: pip install tensorflow"
 
 @contextlib.contextmanager
 def quiet_stderr(path: Path | None = None):
-    """Send everything written to fd 2 (and sys.stderr) to the log file meanwhile."""
+    """Send everything written to fd 2 (and sys.stderr) to the log file meanwhile.
+
+    Yields a text stream to the real stderr, for what the user must still see.
+    """
     path = path or tensorflow_log()
     path.parent.mkdir(parents=True, exist_ok=True)
     sys.stderr.flush()
     saved = os.dup(2)
-    with open(path, "a", buffering=1) as log:
+    with open(path, "a", buffering=1) as log, open(os.dup(saved), "w", buffering=1) as real:
         os.dup2(log.fileno(), 2)
         try:
-            yield
+            yield real
         finally:
             sys.stderr.flush()
             os.dup2(saved, 2)
@@ -73,12 +76,17 @@ def start_device(device: str) -> DeviceChoice:
     return choose_device(import_tensorflow(), device)
 
 
-def load_run(settings: Settings, dataset: Dataset) -> Run:
-    """A single run, built and warmed up: its first chunk is compiled."""
+def load_run(settings: Settings, dataset: Dataset, compile_ahead: bool = False) -> Run:
+    """A single run, built and warmed up: its first chunk is compiled.
+
+    The app compiles the larger chunks ahead, in the background, so that no key
+    waits for XLA; a headless run needs its largest chunk at once and compiles
+    it when it asks for it.
+    """
     from lrtui.engine.run import Run
 
     run = Run(settings, start_device(settings.device), dataset)
-    run.trainer.warm_up()
+    run.trainer.warm_up(ahead=compile_ahead)
     return run
 
 

@@ -8,7 +8,8 @@ compiled function; only a handful of capacities exist.
 
 The loop stops early at the first step whose loss is non-finite or above
 `loss_limit`, and does not apply that step's update, so the weights stay at
-the last point where the loss was still a number.
+the last point where the loss was still a number. With `stop_at_divergence`
+off it never stops, as the lesson's loop: float32 overflows to inf, then NaN.
 
 The method of a run (settings.optimizer, the lr schedule, the batch size)
 is fixed per compiled chunk: `configure` takes a new one and recompiles.
@@ -20,7 +21,9 @@ mini-batch is a slice of a per-epoch shuffle seeded from the data's seed.
 
 from __future__ import annotations
 
+import atexit
 import threading
+import weakref
 
 import numpy as np
 import tensorflow as tf
@@ -30,6 +33,7 @@ from lrtui.engine.compiled import compile_chunk
 from lrtui.engine.data import Dataset
 from lrtui.engine.optimizers import make_optimizer
 from lrtui.engine.records import FIELDS, StepBatch
+from lrtui.engine.shuffle import epoch_order
 from lrtui.settings.fields import METHOD_FIELDS, Settings
 
 # A chunk stops at its count, so one step costs the same in any capacity; each
@@ -61,6 +65,8 @@ class Trainer:
             # The lr lives in a variable so that changing it never retraces.
             self.learning_rate = tf.Variable(float(learning_rate), dtype=tf.float32, trainable=False)
             self.loss_limit = tf.Variable(np.inf, dtype=tf.float32, trainable=False)
+            # A variable, so switching it never retraces.
+            self.stop_at_divergence = tf.Variable(True, trainable=False)
             self.shuffle_seed = tf.Variable(0, dtype=tf.int64, trainable=False)
             self.first_step = tf.Variable(0, dtype=tf.int32, trainable=False)
             self.plateau = schedules.Plateau()
@@ -110,6 +116,10 @@ class Trainer:
 
     def set_loss_limit(self, limit: float) -> None:
         self.loss_limit.assign(float(limit))
+
+    def set_stopping(self, stop: bool) -> None:
+        """Stop at a bad loss (the default), or train through it like the lesson's loop."""
+        self.stop_at_divergence.assign(bool(stop))
 
     def weights(self) -> tuple[float, float]:
         return float(self.w.numpy()), float(self.b.numpy())
@@ -173,7 +183,7 @@ class Trainer:
 
     def _compile(self, capacity: int, generation: int | None = None):
         w, b = self.w, self.b
-        learning_rate, loss_limit = self.learning_rate, self.loss_limit
+        learning_rate, loss_limit, stopping = self.learning_rate, self.loss_limit, self.stop_at_divergence
         method, optimizer, plateau = self.method, self.optimizer, self.plateau
         batch = self._batch_function(method.batch_size)
 
@@ -184,6 +194,7 @@ class Trainer:
             dw, db = tape.gradient(loss, [w, b])
             good = tf.math.is_finite(loss) & (loss <= loss_limit)
             good = good & tf.math.is_finite(dw) & tf.math.is_finite(db)
+            good = good | ~stopping.read_value()
             lr = learning_rate.read_value()
             if method.schedule == "plateau":
                 lr = lr * plateau.observe(method, loss)
@@ -230,8 +241,9 @@ class Trainer:
         """(step, first step of the chunk?, order) -> (x, y, order) for that step.
 
         Full batch: all points. Mini-batch: the step's slice of its epoch's
-        shuffle; the shuffle depends only on the seed and the epoch, so a
-        reset replays the same batches. It is drawn at each epoch's first
+        shuffle; the shuffle depends only on the seed and the epoch (integer
+        arithmetic, the same with or without XLA), so a reset, or a run file
+        on another machine, replays the same batches. It is drawn at each epoch's first
         step (and at a chunk's first step) and carried through the loop
         meanwhile: drawing it every step would cost ten times more.
         """
@@ -244,9 +256,7 @@ class Trainer:
             place = step % per_epoch
 
             def shuffle():
-                epoch = tf.cast(step // per_epoch, tf.int64)
-                noise = tf.random.stateless_uniform([n], seed=tf.stack([seed, epoch]))
-                return tf.argsort(noise)
+                return epoch_order(seed, step // per_epoch, n)
 
             order = tf.cond((place == 0) | first, shuffle, lambda: order)
             picks = tf.slice(order, [place * batch_size], [batch_size])
@@ -254,25 +264,41 @@ class Trainer:
 
         return batch
 
-    def warm_up(self) -> None:
+    def warm_up(self, ahead: bool = True) -> None:
         """Compile the chunk every run starts with now, the larger ones in the background.
 
         XLA prints on its first compile: call while fd 2 is muted (the app keeps
-        it muted for its whole life). The background thread is a daemon: it
-        never holds up an exit, and what it compiles for an outdated method is
-        thrown away.
+        it muted for its whole life). The background thread is a daemon, and what
+        it compiles for an outdated method is thrown away. At exit it is stopped
+        after the compile under way and waited for: a daemon thread still inside
+        XLA when the interpreter finalizes aborts the process (status 134).
         """
         if CAPACITIES[0] not in self._chunks:
             self._compile(CAPACITIES[0])
+        if not ahead:
+            return
         generation = self._generation
 
         def compile_the_rest() -> None:
             for capacity in CAPACITIES[1:]:
-                if generation != self._generation:
+                if generation != self._generation or _EXITING.is_set():
                     return
                 if capacity not in self._chunks:
                     self._compile(capacity, generation)
 
         self._background = threading.Thread(target=compile_the_rest, name="lrtui-compile",
                                             daemon=True)
+        _COMPILERS.add(self._background)
         self._background.start()
+
+
+_EXITING = threading.Event()
+_COMPILERS: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
+
+
+@atexit.register
+def _finish_compiling() -> None:
+    """Let background compiles end before the interpreter goes (see Trainer.warm_up)."""
+    _EXITING.set()
+    for thread in list(_COMPILERS):
+        thread.join(timeout=30)

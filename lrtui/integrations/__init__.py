@@ -1,1 +1,1 @@
-"""lrtui inside other programs' training loops (Keras next). Imports engine and settings, never Textual."""
+"""lrtui inside other programs' training loops (Keras). Imports engine and settings, never Textual."""

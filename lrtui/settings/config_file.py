@@ -19,6 +19,9 @@ from pathlib import Path
 from lrtui.settings.fields import PARSERS, SettingError, parser_text
 from lrtui.settings.options import BY_KEY, OPTIONS
 
+# Settings that are yes or no: TOML's true and false work as well as "yes" and "no".
+YES_NO = ("staircase", "no_stop")
+
 
 def read_config(path: str | Path) -> dict[str, object]:
     """The file's options as argparse destinations and parsed values."""
@@ -37,9 +40,10 @@ def read_config(path: str | Path) -> dict[str, object]:
     values: dict[str, object] = {}
     for key, value in raw.items():
         name = key.replace("-", "_")
-        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            raise SettingError(f"{path}: {key} = {value!r}: use a number or a quoted text")
         option = BY_KEY.get(name)
+        yes_no = option is not None and option.field in YES_NO
+        if (isinstance(value, bool) and not yes_no) or not isinstance(value, (str, int, float)):
+            raise SettingError(f"{path}: {key} = {value!r}: use a number or a quoted text")
         if option is not None and option.typed:
             try:
                 values[option.field] = PARSERS[option.field](parser_text(value))

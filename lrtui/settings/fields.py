@@ -229,6 +229,10 @@ class Settings:
     patience: int = 10
     min_delta: float = 1e-4
     batch_size: int = 0
+    # Train through divergence for the whole budget, as the lesson's loop does
+    # (float32 overflows to inf, then NaN); by default a run stops at a loss
+    # 1e12× its start or not a number, while its weights are still finite.
+    no_stop: bool = False
 
     def with_(self, **changes) -> Settings:
         return replace(self, **changes)
@@ -273,6 +277,7 @@ PARSERS: dict[str, Callable[[str], object]] = {
     "patience": lambda t: parse_count(t, "patience"),
     "min_delta": lambda t: parse_fraction(t, "min delta"),
     "batch_size": parse_batch_size,
+    "no_stop": lambda t: parse_yes_no(t, "no stop"),
     # Not a run setting: the length of an LR range test.
     "sweep_steps": lambda t: parse_count(t, "num", low=10),
 }

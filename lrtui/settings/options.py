@@ -33,6 +33,7 @@ class Option:
     help: str
     typed: bool = True  # parsed by PARSERS[field]; otherwise taken as text (a path, a name)
     app_only: bool = False  # only the app (and serve) takes it: the headless commands draw nothing
+    switch: bool = False  # the flag alone turns it on (no value follows)
 
 
 OPTIONS = (
@@ -76,6 +77,9 @@ OPTIONS = (
     Option("--min-delta", "min_delta", "plateau: relative improvement that counts "
            "(default %(default)s)"),
     Option("--batch-size", "batch_size", "points per step, or full (default %(default)s)"),
+    Option("--no-stop", "no_stop", "train through divergence for the whole budget, as the "
+           "lesson's loop does: the loss and weights overflow to inf, then NaN (default: stop "
+           "at a loss 1e12× its start)", switch=True),
     Option("--data", "data", "fit the x,y columns of a CSV file instead of generated points",
            typed=False),
     Option("--theme", "theme", "a theme name (see themes/) or a theme file (default %(default)s)",
@@ -113,6 +117,10 @@ def add_options(parser: argparse.ArgumentParser, defaults: bool = True, skip=(),
         if option.field in skip or (headless and option.app_only):
             continue
         value = getattr(DEFAULTS, option.field)
+        if option.switch:
+            parser.add_argument(option.flag, dest=option.field, action="store_true",
+                                default=value if defaults else argparse.SUPPRESS, help=option.help)
+            continue
         # A suppressed default has no %(default)s to show: write the value in.
         help = option.help.replace("%(default)s", as_text(option.field, value))
         parser.add_argument(option.flag, dest=option.field,
@@ -146,6 +154,9 @@ def settings_argv(settings: Settings, **start) -> list[str]:
         value = start.get(option.field)
         value = getattr(settings, option.field) if value is None else value
         if value is None or (value == getattr(DEFAULTS, option.field) and option.field not in start):
+            continue
+        if option.switch:
+            words += [option.flag] if value else []
             continue
         words += [option.flag, repr(value) if isinstance(value, float) else as_text(option.field, value)]
     return words

@@ -33,7 +33,7 @@ class Controller(PacedWorker):
         super().__init__(fps, acknowledge)
         self.settings = settings
         self.publish = publish
-        self._load_engine = load_engine or load_run
+        self._load_engine = load_engine or _load_run_ahead
         self._dataset = dataset  # given when a run file brings its own points
         self.run: Run | None = None
         self._data_sent = 0
@@ -107,16 +107,16 @@ class Controller(PacedWorker):
             run.state = State.PAUSED
             run.say("paused")
             return
-        if run.state in (State.FINISHED, State.DIVERGED):
-            run.continue_()
+        if run.state in (State.FINISHED, State.DIVERGED) and not run.continue_():
+            return  # it said why it cannot go on
         if run.state == State.READY:
             run.warn_at_start()
         run.state = State.RUNNING
         self._steps_per_second = 0.0
 
     def _do_step(self, run: Run, count: int) -> None:
-        if run.state in (State.FINISHED, State.DIVERGED):
-            run.continue_()
+        if run.state in (State.FINISHED, State.DIVERGED) and not run.continue_():
+            return
         run.state = State.PAUSED
         run.advance(count)
 
@@ -176,11 +176,16 @@ class Controller(PacedWorker):
             run.say(str(error), "error")
 
 
+def _load_run_ahead(settings: Settings, dataset: Dataset) -> Run:
+    """The app's run: its larger chunks compile in the background, so no key waits for XLA."""
+    return load_run(settings, dataset, compile_ahead=True)
+
+
 def reopen_run(saved) -> Callable[[Settings, Dataset], Run]:
     """A load_engine that builds the run as usual, then puts it where the run file left it."""
     from lrtui.engine.runfile import restore
 
-    return lambda settings, dataset: restore(load_run(settings, dataset), saved)
+    return lambda settings, dataset: restore(_load_run_ahead(settings, dataset), saved)
 
 
 def _waiting_snapshot(settings: Settings, dataset: Dataset | None,

@@ -50,11 +50,14 @@ class CompareScreen(Screen):
     DEFAULT_CSS = """
     CompareScreen #compare-top, CompareScreen #compare-bottom { height: 1fr; }
     CompareScreen #compare-loss, CompareScreen #compare-fit, CompareScreen #compare-landscape {
-        width: 1fr; height: 1fr; border: round $panel-lighten-2; border-title-color: $primary;
+        width: 1fr; height: 1fr; border: round $foreground 30%; border-title-color: $primary;
+        border-subtitle-color: $foreground 60%;
     }
-    CompareScreen #compare-summary { width: 78; height: 1fr; border: round $panel-lighten-2;
-        border-subtitle-color: $text-muted; }
+    CompareScreen #compare-summary { width: 78; height: 1fr; border: round $foreground 30%;
+        border-title-color: $primary; border-subtitle-color: $foreground 60%; }
     CompareScreen.-narrow #compare-summary { width: 1fr; }
+    /* On a narrow terminal the summary needs the whole row; the landscape is key g away. */
+    CompareScreen.-narrow #compare-landscape { display: none; }
     CompareScreen #compare-status { height: 1; padding: 0 1; background: $panel; }
     """
     BINDINGS = [
@@ -70,7 +73,7 @@ class CompareScreen(Screen):
         Binding("0,a", "select(None)", "all runs", key_display="0"),
         Binding("escape,c", "app.pop_screen", "back"),
         # The main screen's keys that mean nothing here are caught, not passed on.
-        Binding("l,n,y,g", "not_here", show=False),
+        Binding("l,n,y,g,m,b", "not_here", show=False),
     ]
 
     def __init__(self, settings: Settings, learning_rates, optimizers, fps: float = 15.0):
@@ -173,8 +176,10 @@ class CompareScreen(Screen):
         if snap.state == State.RUNNING:
             parts.append(f"{snap.steps_per_second:,.0f} steps/s per run")
         if snap.theory is not None:
-            parts.append(f"lr_max {fmt(snap.theory.lr_max)}  lr_opt {fmt(snap.theory.lr_opt)}")
-        parts.append(f"device {snap.device}")
+            opt = "none" if snap.theory.lr_opt is None else fmt(snap.theory.lr_opt)
+            parts.append(f"lr_max {fmt(snap.theory.lr_max)}  lr_opt {opt}")
+        if self.app.size.width >= 110:
+            parts.append(f"device {snap.device}")
         if snap.message or self._last_event:
             parts.append(escape(snap.message or self._last_event))
         self.query_one("#compare-status", Static).update("  ".join(parts))

@@ -29,12 +29,15 @@ HELP = """\
 | `y` | loss axis: log / linear |
 | `g` | the loss landscape with the run's path (`g` or `escape` back) |
 | `c` | compare mode: lr ÷100, as is, ×9 side by side (`1`-`6` select a run, `0` all, `o` optimizer) |
+| `m` | the lr × steps map: every lr at every step, the cliff at lr_max (arrows: cursor, `enter`: use that lr) |
+| `b` | the blackboard: the loss as a parabola along b, w or an eigen-direction, the steps as jumps (`d` turns) |
 | `[` `]` / `{` `}` | loss cursor: a step / a tenth of the run (or point with the mouse) |
 | `e` / `E` | save the run (`lrtui --load` reopens it) / the steps as CSV |
 | `f8` | SVG screenshot |
 | `f` | LR range test: loss against lr, suggestions; `1`-`4` apply one |
 | `o` | optimizer, schedule and batch size, with all their parameters |
 | `v` | show / hide the lr curve (the lr each step used) beside the loss |
+| `x` | no-stop on / off: train through divergence for the whole budget, as the lesson's loop does (inf, then NaN) |
 | `tab` | move between fields |
 | `ctrl+p` | command palette: every action, and the themes |
 | `?` | this help |
@@ -43,11 +46,17 @@ HELP = """\
 **What to try.** Start at lr 0.001: after 200 steps the line has barely
 moved. At 0.1 it fits. Press `+` until lr passes **lr_max** (shown beside
 the lr field and in the status line): the loss grows and the run stops,
-*diverged*. Press `-` to get back under lr_max and `space` to recover.
+*diverged*. Press `-` to get back under lr_max and `space` to recover. Or
+press `x` first (no-stop) and watch lr 0.9 run its whole budget as the
+lesson's loop does: the float32 loss overflows to inf, lr 10 ends in NaN.
 
 **The numbers.** lr_max = 2/λmax, where λmax is the largest eigenvalue of
-the loss's Hessian; above 1/λmax the path zig-zags; lr_opt = 2/(λmax + λmin)
-is the best constant lr for this data.
+the loss's Hessian. Between 1/λmax and lr_max the steep component of the
+weights zig-zags across the valley (`g` shows it), yet the loss still falls
+at every step. lr_opt = 2/(λmax + λmin) gives the fastest *worst-case
+asymptotic* rate; from your start another lr may get there sooner: the pane
+shows, for the current lr, the steps to within 1% of the minimum. When every
+x is the same there is no lr_opt: the minimum is a whole line of (w, b).
 
 **Optimizers and schedules.** `o` opens every parameter; the pane has
 optimizer, schedule and batch. Switching any of them restarts from the same
@@ -58,6 +67,11 @@ than plain GD, lr_max is only the plain-GD bound.
 **The range test.** `f` raises the lr from 1e-7 to 10 over 100 steps on a
 copy of the model (the run is untouched) and marks fastai's suggestions
 beside lr_max and lr_opt: compare them.
+
+**The map.** `m` runs 128 lrs from lr_max/1000 to 3·lr_max from the run's
+start for its step budget, all at once: dark is the starting loss, bright the
+OLS loss, red diverged. The dots are plain GD's predicted steps to get within
+1% of the OLS loss, from the eigenvalues.
 
 Press `escape`, `?` or `q` to close.
 """

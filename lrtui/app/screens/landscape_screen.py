@@ -21,6 +21,15 @@ from lrtui.app.widgets.landscape_plot import LandscapePlot, Path
 from lrtui.app.widgets.status_line import StatusLine
 from lrtui.engine.landscape import moments_from_theory
 from lrtui.engine.run import Snapshot, State
+from lrtui.engine.stability import marker
+
+
+def zigzag_note(snap: Snapshot) -> str:
+    """What the path shows between 1/λmax and lr_max, where a learner might expect a rising loss."""
+    theory = snap.theory
+    if theory is None or marker(snap.settings, theory).regime != "zigzags":
+        return ""
+    return "lr > 1/λmax: the path zig-zags across the steep axis"
 
 
 class LandscapeScreen(Screen):
@@ -56,6 +65,7 @@ class LandscapeScreen(Screen):
         # The history holds the weights each bucket's last step started from: add where the run is now.
         w = np.r_[s.init_w, curve.w, snap.w]
         b = np.r_[s.init_b, curve.b, snap.b]
+        plot.note = zigzag_note(snap)
         color = plot_color(self.app.current_theme, "fit-line", "error")
         plot.set_paths([Path(w, b, color, f"lr {snap.learning_rate:.4g}",
                              diverged=snap.state == State.DIVERGED)])

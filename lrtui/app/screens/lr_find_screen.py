@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+from rich.markup import escape
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -18,11 +20,11 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
-from textual_plotext import PlotextPlot
 
 from lrtui.app.plotdata import limit_value, limits, line_value, positive_pairs, ticks
 from lrtui.app.shown import is_live, is_shown, while_shown
 from lrtui.app.themes import plot_color
+from lrtui.app.widgets.plot_pane import PlotPane
 from lrtui.engine.data import Dataset
 from lrtui.engine.lr_find import MEANINGS, RangeTest
 from lrtui.engine.run import fmt
@@ -44,7 +46,7 @@ class Choice:
     learning_rate: float
 
 
-class RangePlot(PlotextPlot):
+class RangePlot(PlotPane):
     """Smoothed loss against lr (both log), a vertical line per suggestion."""
 
     def __init__(self, **kwargs):
@@ -52,14 +54,8 @@ class RangePlot(PlotextPlot):
         self.test: RangeTest | None = None
         self.note = "running the sweep …"
 
-    def render(self):
-        self._draw()
-        return super().render()
-
-    def _draw(self) -> None:
+    def draw(self) -> None:
         plt = self.plt
-        plt.clear_data()
-        plt.clear_figure()
         test = self.test
         if test is None:
             plt.title(self.note)
@@ -71,22 +67,51 @@ class RangePlot(PlotextPlot):
         plt.xscale("log")
         plt.yscale("log")
         theory = test.theory
-        marks = [(s.learning_rate, colour) for key, name, colour in MARKS
-                 if (s := test.suggestions.get(name))]
-        marks += [(theory.lr_opt, MARKS[3][2]), (theory.lr_max, LR_MAX_COLOUR)]
         x_low, x_high = limits(float(lrs.min()), float(lrs.max()), log=True)
-        y_low, y_high = limits(float(losses.min()), float(losses.max()), log=True)
+        # The frame holds the useful part, up to the loss the sweep started from; the
+        # blow-up that ends it would squeeze that into a few rows, so it is clipped and marked.
+        top = test.useful_top()
+        y_low, y_high = limits(float(losses.min()) / 1.15, top * 1.5, log=True)
         plt.xlim(limit_value(x_low, True), limit_value(x_high, True))
         plt.ylim(limit_value(y_low, True), limit_value(y_high, True))
-        plt.xticks(*ticks(x_low, x_high, True, 9))
-        plt.yticks(*ticks(y_low, y_high, True))
-        plt.scatter(lrs, losses, marker="braille",
-                 color=plot_color(self.app.current_theme, "loss-line", "accent"))
-        for lr, colour in marks:
-            if x_low <= lr <= x_high:
-                plt.vline(line_value(lr, True), colour)
+        plt.xticks(*ticks(x_low, x_high, True, max(3, self.size.width // 12)))
+        self.set_yticks(*ticks(y_low, y_high, True, max(2, self.size.height // 5)))
+        colour = plot_color(self.app.current_theme, "loss-line", "accent")
+        over = losses > y_high
+        plt.scatter(lrs, np.minimum(losses, y_high), marker="braille", color=colour)
+        def row(share: float) -> float:  # a height in the frame, 0 bottom to 1 top
+            return y_low * (y_high / y_low) ** share
+
+        # Text rows of the frame (title, tick labels and x label take 5): labels go a row apart.
+        one_row = 1.0 / max(2, self.size.height - 6)
+
+        if over.any():
+            peak = int(np.argmax(losses))
+            plt.text(f"↑ blow-up to {fmt(float(losses[peak]))} ", float(lrs[over][0]),
+                     y_high, color=colour, alignment="right")
+        valley = test.suggestions.get("valley")
+        if valley is not None and valley.window is not None:
+            # fastai's window for the valley: the longest descent of the smoothed loss.
+            bar = np.geomspace(*valley.window, max(8, self.size.width * 2))
+            plt.scatter(bar, np.full(len(bar), row(0.04)), marker="braille", color=MARKS[2][2])
+            plt.text("valley window", valley.window[0], row(0.04 + one_row), color=MARKS[2][2],
+                     alignment="left")
+        for _key, name, mark_colour in MARKS[:3]:
+            suggestion = test.suggestions.get(name)
+            if suggestion and x_low <= suggestion.learning_rate <= x_high:
+                plt.vline(line_value(suggestion.learning_rate, True), mark_colour)
+        # lr_opt and lr_max sit a column or two apart: each gets its name, on its own side.
+        # A Keras model's sweep has no theory to draw.
+        if theory is not None and theory.lr_opt is not None and x_low <= theory.lr_opt <= x_high:
+            plt.vline(line_value(theory.lr_opt, True), MARKS[3][2])
+            plt.text("lr_opt ", theory.lr_opt, row(1 - one_row), color=MARKS[3][2],
+                     alignment="right")
+        if theory is not None and x_low <= theory.lr_max <= x_high:
+            plt.vline(line_value(theory.lr_max, True), LR_MAX_COLOUR)
+            plt.text(" lr_max", theory.lr_max, row(1 - 2 * one_row), color=LR_MAX_COLOUR,
+                     alignment="left")
         plt.xlabel("learning rate (log)")
-        plt.title("smoothed loss against lr")
+        plt.title("smoothed loss against lr (log-log)")
 
 
 class LrFindScreen(ModalScreen[Choice | None]):
@@ -98,10 +123,14 @@ class LrFindScreen(ModalScreen[Choice | None]):
         Binding("escape,f,q", "dismiss(None)", "close"),
     ]
 
-    def __init__(self, settings: Settings, dataset: Dataset | None, device: str | None):
+    def __init__(self, settings: Settings | None, dataset: Dataset | None, device: str | None,
+                 test: RangeTest | None = None):
+        """Run the sweep on the line's run; or, given `test`, show a sweep made elsewhere
+        (a Keras training's `find_lr_first`), whose keys 1-3 set that training's lr."""
         super().__init__()
         self.settings, self.dataset, self.device = settings, dataset, device
         self.test: RangeTest | None = None
+        self._given = test
         self._started = False
 
     def compose(self) -> ComposeResult:
@@ -114,6 +143,9 @@ class LrFindScreen(ModalScreen[Choice | None]):
         if not is_live(self):  # escape right after f: the screen is already going
             return
         self.query_one("#lrfind", Vertical).border_title = "LR range test"
+        if self._given is not None:
+            self.show(self._given)
+            return
         if self.dataset is None or self.device is None:
             self._say("TensorFlow is still loading: close (escape) and press f again in a moment")
             return
@@ -153,33 +185,56 @@ class LrFindScreen(ModalScreen[Choice | None]):
         self.test = test
         plot = self.query_one(RangePlot)
         plot.test = test
-        plot.refresh()
-        lines = []
+        plot.redraw()
+        self._say("\n".join(self.legend(test, compact=self.app.size.height < 34)))
+
+    @staticmethod
+    def legend(test: RangeTest, compact: bool) -> list[str]:
+        """What each line on the plot is; on a short terminal, two lines instead of five."""
+        theory = test.theory
+        entries = []  # (colour, key, name, value, meaning)
         for key, name, colour in MARKS[:3]:
             suggestion = test.suggestions.get(name)
             value = fmt(suggestion.learning_rate) if suggestion else "-"
-            lines.append(f"[rgb{colour}]│[/] [b]{key}[/]  {name:<8} {value:>10}  {MEANINGS[name]}")
-        theory = test.theory
-        lines.append(f"[rgb{MARKS[3][2]}]│[/] [b]4[/]  lr_opt   {fmt(theory.lr_opt):>10}  "
-                     "best constant lr for plain GD (theory)")
-        lines.append(f"[rgb{LR_MAX_COLOUR}]│[/]    lr_max   {fmt(theory.lr_max):>10}  "
-                     "plain GD diverges above (theory)")
+            entries.append((colour, key, name, value, MEANINGS[name]))
+        if theory is not None:  # a Keras model's sweep has no exact answer beside it
+            if theory.lr_opt is None:
+                entries.append((MARKS[3][2], " ", "lr_opt", "none",
+                                "every x is the same: the minimum is not unique"))
+            else:
+                entries.append((MARKS[3][2], "4", "lr_opt", fmt(theory.lr_opt),
+                                "plain GD's fastest worst-case rate (theory)"))
+            entries.append((LR_MAX_COLOUR, " ", "lr_max", fmt(theory.lr_max),
+                            "plain GD diverges above (theory)"))
+        if compact:
+            cells = [f"[rgb{c}]│[/][b]{k}[/] {n} {v}" for c, k, n, v, _ in entries]
+            lines = ["  ".join(cells[:3]), "  ".join(cells[3:])]
+        else:
+            lines = [f"[rgb{c}]│[/] [b]{k}[/]  {n:<8} {v:>10}  {m}" for c, k, n, v, m in entries]
+        if test.valley_is_middle:
+            lines.append(f"[rgb{MARKS[2][2]}]{escape(test.valley_note())}[/]")
         stop = "stopped when the smoothed loss passed 4 × its best" if test.stopped_early else \
             "ran all steps"
-        lines.append(f"{len(test.lrs)} steps, {stop}.  Keys 1-4 set the run's lr; escape closes.")
-        self._say("\n".join(lines))
+        keys = "Keys 1-4 set the run's lr" if theory is not None else "Keys 1-3 set the training's lr"
+        lines.append(f"{len(test.lrs)} steps, {stop}. {keys}; escape closes.")
+        return lines
 
     def learning_rate_of(self, name: str) -> float | None:
         if self.test is None:
             return None
         if name == "lr_opt":
-            return self.test.theory.lr_opt
+            return self.test.theory.lr_opt if self.test.theory is not None else None
         suggestion = self.test.suggestions.get(name)
         return suggestion.learning_rate if suggestion else None
 
     def action_apply(self, name: str) -> None:
         learning_rate = self.learning_rate_of(name)
         if learning_rate is None:
-            self.notify("no result yet: wait for the sweep", severity="warning")
+            if self.test is not None and name == "lr_opt" and self.test.theory is not None:
+                self.notify("no lr_opt: every x is the same, the minimum is not unique",
+                            severity="warning")
+                return
+            self.notify("no result yet: wait for the sweep" if self.test is None else
+                        f"no {name} for this sweep", severity="warning")
             return
         self.dismiss(Choice(name, learning_rate))

@@ -10,7 +10,14 @@ from __future__ import annotations
 import numpy as np
 from rich.text import Text
 
-from lrtui.app.plotdata import downsample, limit_value, limits, positive_pairs
+from lrtui.app.plotdata import (
+    downsample,
+    limit_value,
+    limits,
+    positive_pairs,
+    step_ticks,
+    ticks,
+)
 from lrtui.app.widgets.fit_plot import FitPlot
 from lrtui.app.widgets.plot_pane import PlotPane
 from lrtui.engine.compare import Lane, RunStatus
@@ -25,20 +32,37 @@ def run_color(index: int) -> tuple[int, int, int]:
     return RUN_COLORS[index % len(RUN_COLORS)]
 
 
-def legend(lanes) -> str:
-    """A legend for a border: each run's label in its colour (plotext's own covers the curves)."""
+def legend(lanes, width: int = 1000) -> str:
+    """A legend for a border: each run's label in its colour (plotext's own covers the curves),
+    as long as fits in `width` cells: the run's number and lr always, the rest if there is room."""
+    lanes = tuple(lanes)
+    same_optimizer = len({lane.optimizer for lane in lanes}) <= 1
+    for form in ("full", "short", "tight"):
+        labels = [lane_label(lane, form, same_optimizer) for lane in lanes]
+        gap = "  " if form != "tight" else " "
+        if sum(len(label) + 2 for label in labels) + len(gap) * (len(labels) - 1) <= width:
+            break
     parts = []
-    for lane in lanes:
+    for lane, label in zip(lanes, labels):
         r, g, b = run_color(lane.index)
-        parts.append(f"[#{r:02x}{g:02x}{b:02x}]━ {lane_label(lane)}[/]")
-    return "  ".join(parts)
+        parts.append(f"[#{r:02x}{g:02x}{b:02x}]━ {label}[/]")
+    return gap.join(parts)
 
 
-def lane_label(lane: Lane) -> str:
-    label = lane.label
+def lane_label(lane: Lane, form: str = "full", same_optimizer: bool = False) -> str:
+    """A run's name: "3: gd lr 0.9 ✗ diverged @43", or shorter ("3 lr 0.9 ✗@43", "3 0.9✗43")."""
+    end = ""
     if lane.status == RunStatus.DIVERGED:
-        label += f" ✗ diverged @{lane.diverged_at}"
-    return label
+        at = lane.diverged_at if lane.diverged_at is not None else lane.non_finite_at
+        end = {"full": f" ✗ diverged @{at}", "short": f" ✗@{at}", "tight": f"✗{at}"}[form]
+    elif lane.status == RunStatus.DIVERGING:
+        end = {"full": " ↗ diverging", "short": " ↗", "tight": "↗"}[form]
+    if form == "full":
+        return lane.label + end
+    optimizer = "" if same_optimizer else f" {lane.optimizer}"
+    if form == "short":
+        return f"{lane.index + 1}{optimizer} lr {fmt(lane.learning_rate)}{end}"
+    return f"{lane.index + 1}{optimizer} {fmt(lane.learning_rate)}{end}"
 
 
 class CompareLossPlot(PlotPane):
@@ -52,7 +76,6 @@ class CompareLossPlot(PlotPane):
 
     def set_lanes(self, lanes: tuple[Lane, ...], ols_loss: float | None) -> None:
         self._lanes, self._ols_loss = lanes, ols_loss
-        self.border_subtitle = legend(lanes)
         self.redraw()
 
     def curves(self) -> list[tuple[Lane, np.ndarray, np.ndarray]]:
@@ -73,6 +96,10 @@ class CompareLossPlot(PlotPane):
 
     def draw(self) -> None:
         plt = self.plt
+        # The legend is laid out for the pane's width, so a resize lays it out again.
+        subtitle = legend(self._lanes, self.size.width - 4)
+        if subtitle != self.border_subtitle:
+            self.border_subtitle = subtitle
         curves = self.curves()
         if not curves:
             plt.title("no steps yet: space runs all, s steps")
@@ -87,14 +114,22 @@ class CompareLossPlot(PlotPane):
         last = max(float(x[-1]) for _, x, _ in curves)
         plt.yscale("log")
         plt.xlim(*limits(0.0, last))
+        plt.xticks(*step_ticks(last, max(2, self.size.width // 10)))
         plt.ylim(limit_value(low, True), limit_value(high, True))
+        self.set_yticks(*ticks(low, high, True, count=max(2, self.size.height // 4)))
+        shows_ols = bool(self._ols_loss and low <= self._ols_loss <= high)
+        if shows_ols:
+            # The same kind of line as the curves: they land on the same dot rows. Its label
+            # goes in the title: on the line it would cover the runs that reach it.
+            plt.plot([0.0, last], [self._ols_loss] * 2, marker="braille", color="gray")
         for lane, steps, losses in curves:
             if lane.status == RunStatus.DIVERGED:
                 losses = np.minimum(losses, high)  # up to the top edge: it left upwards
             plt.plot(steps, losses, marker="braille", color=run_color(lane.index))
-        if self._ols_loss and low <= self._ols_loss <= high:
-            plt.plot([0.0, last], [self._ols_loss] * 2, marker="dot", color="gray")
-        plt.title("loss against step; the grey line is the OLS loss")
+        parts = ["loss against step"]
+        if shows_ols:
+            parts.append(f"grey: OLS min {fmt(self._ols_loss)}")
+        plt.title(self.fitted_title(*parts))
 
 
 class CompareFitPlot(FitPlot):
@@ -108,8 +143,10 @@ class CompareFitPlot(FitPlot):
 
     def set_lanes(self, lanes: tuple[Lane, ...]) -> None:
         self._lanes = lanes
-        self.border_subtitle = legend(lanes)
         self.redraw()
+
+    def legend_markup(self) -> str:
+        return legend(self._lanes, self.size.width - 4)
 
     def draw(self) -> None:
         self._drawn = None  # no single fit line here: one per run below
@@ -118,13 +155,13 @@ class CompareFitPlot(FitPlot):
             return
         out_of_view = []
         for lane in self._lanes:
-            shown = self._line(lane.w, lane.b, self._box, run_color(lane.index), None)
+            shown = self._line(lane.w, lane.b, self._box, run_color(lane.index))
             if not shown:
                 out_of_view.append(str(lane.index + 1))
-        title = "each run's line y = w·x + b"
+        parts = ["each run's line y = w·x + b"]
         if out_of_view:
-            title += f"; out of view: run {', '.join(out_of_view)}"
-        self.plt.title(title)
+            parts.insert(0, f"out of view: run {', '.join(out_of_view)}")
+        self.plt.title(self.fitted_title(*parts))
 
 
 def summary_rows(lanes: tuple[Lane, ...], selected: int | None) -> list[tuple]:
@@ -136,12 +173,20 @@ def summary_rows(lanes: tuple[Lane, ...], selected: int | None) -> list[tuple]:
         run = Text(f"{mark}{lane.index + 1} ━━", style=f"bold #{r:02x}{g:02x}{b:02x}")
         rows.append((run, lane.optimizer, fmt(lane.learning_rate), lane.status,
                      f"{lane.step:,}", fmt(lane.loss),
-                     _reached(lane),
-                     "-" if lane.diverged_at is None else f"{lane.diverged_at:,}"))
+                     _reached(lane), _diverged(lane)))
     return rows
+
+
+def _diverged(lane: Lane) -> str:
+    """The step it stopped at; with no-stop, the step its loss stopped being a number."""
+    if lane.diverged_at is not None:
+        return f"{lane.diverged_at:,}"
+    if lane.non_finite_at is not None:
+        return f"{lane.non_finite_at:,} (inf)"
+    return "-"
 
 
 def _reached(lane: Lane) -> str:
     if lane.reached_at is not None:
         return f"{lane.reached_at:,}"
-    return "never" if lane.status in (RunStatus.FINISHED, RunStatus.DIVERGED) else "not yet"
+    return "never" if lane.status in RunStatus.ENDED else "not yet"

@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from lrtui.app.plotdata import downsample, limit_value, limits, positive_pairs
+from lrtui.app.plotdata import downsample, limit_value, limits, positive_pairs, step_ticks
 from lrtui.app.themes import plot_color
 from lrtui.app.widgets.plot_pane import PlotPane
 from lrtui.engine.history import CurveView
@@ -59,11 +59,14 @@ class EigenErrorPlot(PlotPane):
         plt.ylim(limit_value(low, True), limit_value(high, True))
         ticks = decade_ticks(low, high)
         if ticks:
-            plt.yticks(ticks, [f"1e{round(math.log10(t))}" for t in ticks])
+            self.set_yticks(ticks, [f"1e{round(math.log10(t))}" for t in ticks])
         plt.xlim(*limits(0.0, float(curve.step[-1])))
+        plt.xticks(*step_ticks(float(curve.step[-1]), max(2, self.size.width // 10)))
         for x, y, name, variable in shown:
             plt.plot(x, y, marker="braille", color=plot_color(theme, variable, variable), label=name)
-        plt.title(f"|w − w*| along each eigenvector (log); lr_opt {theory.lr_opt:.4g} balances them")
+        balance = ("no lr_opt: the slow direction is flat" if theory.lr_opt is None else
+                   f"lr_opt {theory.lr_opt:.4g} balances them")
+        plt.title(self.fitted_title("|w − w*| along each eigenvector (log)", balance))
 
 
 def decade_ticks(low: float, high: float, most: int = 6) -> list[float]:

@@ -1,10 +1,17 @@
-"""The fit pane: the data, the true line and the current fit line y = w·x + b."""
+"""The fit pane: the data, the true line and the current fit line y = w·x + b.
+
+The legend sits in the border, not on the canvas, where it would cover the
+lines on a small terminal. The title always shows w and b, shortened to the
+pane's width, with an arrow when the line has left the frame.
+"""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from lrtui.app.plotdata import clip_segment, finite_pairs, limits
+from lrtui.app.plotdata import clip_segment, finite_pairs, limits, ticks
 from lrtui.app.themes import plot_color
 from lrtui.app.widgets.plot_pane import PlotPane
 
@@ -77,27 +84,74 @@ class FitPlot(PlotPane):
             return
         plt.xlim(box[0], box[1])
         plt.ylim(box[2], box[3])
-        plt.scatter(self._x, self._y, marker="dot", color=plot_color(theme, "points", "primary"),
-                    label="data")
+        plt.xticks(*ticks(box[0], box[1], False, count=max(2, self.size.width // 10)))
+        values, _ = ticks(box[2], box[3], False, count=max(2, self.size.height // 4))
+        # Two digits: short labels leave the title room for w and b.
+        self.set_yticks(values, [f"{v:.2g}" for v in values])
+        self._show_legend()
+        plt.scatter(self._x, self._y, marker="dot", color=plot_color(theme, "points", "primary"))
         if self._true is not None:
-            self._line(*self._true, box, plot_color(theme, "true-line", "success"), "true line")
+            self._line(*self._true, box, plot_color(theme, "true-line", "success"))
         if self._drawn is not None:
             w, b = self._drawn
-            if self._line(w, b, box, plot_color(theme, "fit-line", "error"), "fit"):
-                plt.title(_title(w, b))
-            else:
-                middle = w * (box[0] + box[1]) / 2 + b
-                where = "above ↑" if middle > box[3] else "below ↓"
-                plt.title(f"fit line {where}  {_title(w, b)}")
+            shown = self._line(w, b, box, plot_color(theme, "fit-line", "error"))
+            plt.title(fit_title(w, b, None if shown else _where(w, b, box), self.title_room()))
 
-    def _line(self, w: float, b: float, box, color, label: str) -> bool:
+    def legend_markup(self) -> str:
+        """The legend for the border: each thing drawn, in its colour."""
+        theme = self.app.current_theme
+
+        def hex_of(variable: str, fallback: str) -> str:
+            r, g, b = plot_color(theme, variable, fallback)
+            return f"#{r:02x}{g:02x}{b:02x}"
+
+        names = [("points", "primary", "•", "data"), ("true-line", "success", "━", "true line"),
+                 ("fit-line", "error", "━", "fit")]
+        if self._true is None:
+            del names[1]
+        if sum(len(name) + 4 for *_, name in names) > self.size.width - 4:
+            names = [(v, f, m, name.split()[0]) for v, f, m, name in names]  # "true", not "true line"
+        return "  ".join(f"[{hex_of(v, f)}]{m}[/] {name}" for v, f, m, name in names)
+
+    def _show_legend(self) -> None:
+        legend = self.legend_markup()
+        if legend != self.border_subtitle:
+            self.border_subtitle = legend
+
+    def _line(self, w: float, b: float, box, color) -> bool:
         segment = clip_segment(box[0], w * box[0] + b, box[1], w * box[1] + b, box)
         if segment is None:
             return False
         xa, ya, xb, yb = segment
         self.plt.plot(np.linspace(xa, xb, 40), np.linspace(ya, yb, 40), color=color,
-                      marker="braille", label=label)
+                      marker="braille")
         return True
+
+
+def _where(w: float, b: float, box) -> str:
+    """Which way a line out of the frame went: ↑, ↓, or not a number."""
+    middle = w * (box[0] + box[1]) / 2 + b
+    if not math.isfinite(middle):
+        return "not a number"
+    return "↑" if middle > box[3] else "↓"
+
+
+def fit_title(w: float, b: float, where: str | None, width: int) -> str:
+    """w and b always; where the line went if it left the frame; as much as `width` allows."""
+    if not (math.isfinite(w) and math.isfinite(b)):
+        for text in (f"no line: w={w:.3g} b={b:.3g} overflowed", f"w={w:.3g}  b={b:.3g}"):
+            if len(text) <= width:
+                return text
+    for digits in (3, 2, 1):
+        for gap in ("  ", " "):
+            weights = f"w={w:.{digits}g}{gap}b={b:.{digits}g}"
+            for text in ((weights,) if where is None else
+                         (f"fit line {'above' if where == '↑' else 'below'} {where}  {weights}",
+                          f"{where} {weights}")):
+                if len(text) <= width:
+                    return text
+    last = f"w={w:.1g} b={b:.1g}" if where is None else f"{where}w={w:.1g} b={b:.1g}"
+    return last[:max(width, 1)]
 
 
 def _title(w: float, b: float) -> str:

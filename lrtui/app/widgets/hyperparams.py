@@ -42,8 +42,30 @@ FIELDS = (
 )
 
 
+THEORY_AFTER = 4  # lr, optimizer, schedule, batch: then what the theory says about them
+
+
 def _text(field: str, value) -> str:
     return as_text(field, value)
+
+
+def bounds_text(settings: Settings, theory: Theory, predicted: float | None) -> str:
+    """The theory under the fields: the bounds, what this lr does, how soon it gets there."""
+    mark = marker(settings, theory)
+    style = {"diverges": "bold $error", "zigzags": "$warning",
+             "reference": "$text-muted"}.get(mark.regime, "$success")
+    lines = [f"lr_max [b]{fmt(theory.lr_max)}[/] diverges above"]
+    if theory.lr_opt is None:
+        lines.append("lr_opt [b]none[/]: every x is the same, the minimum is a whole line")
+    else:
+        lines.append(f"lr_opt [b]{fmt(theory.lr_opt)}[/] fastest worst-case rate")
+    lines.append(f"lr {fmt(settings.learning_rate)} [{style}]{mark.words}[/]")
+    if predicted is not None:
+        lines.append("never within 1% of the min" if predicted == float("inf") else
+                     f"1% of the min in [b]{predicted:,.0f}[/] steps")
+    if settings.no_stop:
+        lines.append("[$warning]no-stop[/]: trains through divergence (x)")
+    return "\n".join(lines)
 
 
 class HyperParams(VerticalScroll):
@@ -67,17 +89,22 @@ class HyperParams(VerticalScroll):
         self._posted: dict[str, object] = {}  # the last value posted per field, until a frame shows it
 
     def compose(self) -> ComposeResult:
-        for field, label in self.FIELDS:
+        for index, (field, label) in enumerate(self.FIELDS):
+            if index == THEORY_AFTER:
+                # The theory sits under the lesson's knobs, in view on a short terminal too.
+                yield Static("", id="bounds")
             with Horizontal(classes="field"):
                 yield Label(label, classes="label")
                 yield Input(_text(field, getattr(self._settings, field)), id=field, compact=True,
                             select_on_focus=True)
             # The note quotes what was typed: shown as is, never read as markup.
             yield Static("", id=f"{field}-note", classes="note", markup=False)
-        yield Static("", id="bounds")
+        if len(self.FIELDS) <= THEORY_AFTER:
+            yield Static("", id="bounds")
 
     @while_shown
-    def show(self, settings: Settings, theory: Theory | None) -> None:
+    def show(self, settings: Settings, theory: Theory | None,
+             predicted: float | None = None) -> None:
         """Show the run's values, except in the field the user is typing in."""
         for field, _ in self.FIELDS:
             new, old = getattr(settings, field), getattr(self._settings, field)
@@ -89,11 +116,7 @@ class HyperParams(VerticalScroll):
         if theory is None:
             text = "lr_max …\nlr_opt …"
         else:
-            mark = marker(settings, theory)
-            style = {"diverges": "bold $error", "oscillates": "$warning",
-                     "reference": "$text-muted"}.get(mark.regime, "$success")
-            text = (f"lr_max [b]{fmt(theory.lr_max)}[/]\nlr_opt [b]{fmt(theory.lr_opt)}[/]\n"
-                    f"lr {fmt(settings.learning_rate)} [{style}]{mark.words}[/]")
+            text = bounds_text(settings, theory, predicted)
         if text != self._bounds_text:  # most frames change nothing here
             self._bounds_text = text
             self.query_one("#bounds", Static).update(text)

@@ -74,6 +74,7 @@ class LandscapePlot(PlotPane):
         self._paths: tuple[Path, ...] = ()
         self.box: tuple[float, float, float, float] | None = None  # what the last frame showed
         self.exits: dict[str, tuple[float, float]] = {}  # label -> where that path left the frame
+        self.note = ""  # what to look for, from the screen (the zig-zag above 1/λmax)
 
     def set_surface(self, theory: Theory | None, moments: Moments | None,
                     start: tuple[float, float]) -> None:
@@ -110,12 +111,16 @@ class LandscapePlot(PlotPane):
         self.exits = {}
         for path, w, b in cleaned:
             self._path(path, w, b, box)
-        title = f"loss over (w, b): minimum {fmt(theory.ols_loss)} at w={fmt(theory.ols_w)} b={fmt(theory.ols_b)}"
+        parts = [f"minimum {fmt(theory.ols_loss)} at w={fmt(theory.ols_w)} b={fmt(theory.ols_b)}"]
+        if theory.singular:
+            parts = ["a line of minima (every x the same)"]
         if not self.legend:
-            title = "each run's path over the loss bowl; x marks the minimum"
+            parts = ["each run's path", "x: the minimum"]
+        if self.note:
+            parts.insert(0, self.note)  # what to look for comes first
         if self.exits:
-            title += "; ↗ marks where a path left the frame"
-        plt.title(title)
+            parts.append("↗ marks where a path left the frame")
+        plt.title(self.fitted_title(*parts))
 
     def _contours(self, box, theme) -> None:
         # Braille cells are 2 dots wide and 4 high: a grid at that resolution draws smooth rings.

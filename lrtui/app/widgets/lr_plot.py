@@ -8,7 +8,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from lrtui.app.plotdata import downsample, limit_value, limits, line_value, positive_pairs, ticks
+from lrtui.app.plotdata import (
+    downsample,
+    limit_value,
+    limits,
+    line_value,
+    positive_pairs,
+    step_ticks,
+    ticks,
+)
 from lrtui.app.themes import plot_color
 from lrtui.app.widgets.plot_pane import PlotPane
 from lrtui.engine.history import CurveView
@@ -23,9 +31,12 @@ class LrPlot(PlotPane):
         self._curve: CurveView | None = None
         self._step = 0
         self._lr_max: float | None = None
+        self._x_end: float | None = None
 
-    def set_curve(self, curve: CurveView | None, step: int, lr_max: float | None) -> None:
-        self._curve, self._step, self._lr_max = curve, step, lr_max
+    def set_curve(self, curve: CurveView | None, step: int, lr_max: float | None,
+                  x_end: float | None = None) -> None:
+        """`x_end`: where the x axis ends (a training's planned steps), so that it stays put."""
+        self._curve, self._step, self._lr_max, self._x_end = curve, step, lr_max, x_end
         if self.display:
             self.redraw()
 
@@ -36,20 +47,22 @@ class LrPlot(PlotPane):
             plt.title("no steps yet")
             return
         steps, lrs = positive_pairs(curve.step.astype(np.float64), curve.lr)
-        steps, lrs = downsample(steps, lrs, max(8, self.size.width * 2))
+        last = max(self._step, int(curve.step[-1]))
+        end = max(float(last), self._x_end or 0.0)
+        steps, lrs = downsample(steps, lrs, max(8, self.size.width * 2), (0.0, end))
         if len(steps) == 0:
             plt.title("every lr was 0")  # a warmup's first step, for instance
             return
         plt.yscale("log")
-        last = max(self._step, int(curve.step[-1]))
-        plt.xlim(*limits(0.0, float(last)))
+        plt.xlim(*limits(0.0, end))
+        plt.xticks(*step_ticks(end, max(2, self.size.width // 10)))
         low, high = float(lrs.min()), float(lrs.max())
         lr_max = self._lr_max
         if lr_max is not None and high * 0.5 <= lr_max <= high * 4:
             high = lr_max * 1.2  # show lr_max when the lr gets near it
         low, high = limits(low / 1.5, high * 1.5, log=True)
         plt.ylim(limit_value(low, True), limit_value(high, True))
-        plt.yticks(*ticks(low, high, True))
+        self.set_yticks(*ticks(low, high, True))
         theme = self.app.current_theme
         plt.plot(steps, lrs, color=plot_color(theme, "loss-line", "accent"), marker="braille")
         if lr_max is not None and low <= lr_max <= high:

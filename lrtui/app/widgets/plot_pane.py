@@ -27,10 +27,32 @@ class PlotPane(PlotextPlot):
         self._lines: list[str] = []
         self._strips: list[Strip] = []
         self._built_for: tuple[Size, str] | None = None
+        self._y_label_width = 8  # plotext's own tick labels, until a subclass sets them
 
     def draw(self) -> None:
         """Describe the figure on self.plt (data, limits, colours)."""
         raise NotImplementedError
+
+    def set_yticks(self, values, labels) -> None:
+        """The y ticks, remembered: their labels' width decides how wide a title can be."""
+        self.plt.yticks(values, labels)
+        self._y_label_width = max((len(label) for label in labels), default=1)
+
+    def title_room(self) -> int:
+        """The widest title plotext will draw: it centres it on the canvas, right of the y labels,
+        and drops it whole (with a blank either side) if it does not fit."""
+        return max(1, self.size.width - self._y_label_width - 4)
+
+    def fitted_title(self, *parts: str) -> str:
+        """As many of the parts as fit the pane, in order: plotext drops a title that is too wide."""
+        room = self.title_room()
+        title = ""
+        for part in parts:
+            joined = f"{title}; {part}" if title else part
+            if len(joined) > room:
+                break
+            title = joined
+        return title or parts[0][:room]
 
     def redraw(self) -> None:
         """Rebuild the figure now and repaint the lines that differ."""
@@ -50,6 +72,7 @@ class PlotPane(PlotextPlot):
         width, height = self.size.width, self.size.height
         set_size(plt, width, height)
         plt.theme(theme_name(self, self.app.theme))
+        self._y_label_width = 8
         self.draw()
         lines = plt.build().split("\n")[:height]
         built_for = (self.size, self.app.theme)

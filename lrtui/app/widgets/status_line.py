@@ -20,6 +20,11 @@ STATE_STYLE = {
 
 
 class StatusLine(Static):
+    # One line on every screen: what does not fit is cut, never wrapped over the footer.
+    DEFAULT_CSS = """
+    StatusLine { height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
+    """
+
     def show(self, snap: Snapshot) -> None:
         state = f"[b {STATE_STYLE[snap.state]}]{snap.state.value}[/]"
         if snap.state in (State.LOADING, State.ERROR):
@@ -27,11 +32,14 @@ class StatusLine(Static):
             self.update(f"{state}  {escape(snap.message)}" if snap.message else f"{state} …")
             return
         parts = [state, f"step {snap.step:,}/{snap.budget_end:,}", f"loss {fmt(snap.loss)}"]
+        if snap.settings.no_stop:
+            parts.append("[$warning]no-stop[/]")
         if snap.state == State.RUNNING:
             parts.append(f"{snap.steps_per_second:,.0f} steps/s")
         # A fallback (e.g. --device gpu on a box without one) stays in view, not just in the log.
         note = f" [$warning]({snap.device_note.split(':')[0]})[/]" if snap.device_note else ""
-        parts.append(f"device {snap.device}{note}")
+        if self.size.width >= 100 or note:  # on a narrow terminal the lr comes first
+            parts.append(f"device {snap.device}{note}")
         lr = f"lr {fmt(snap.learning_rate)}"
         curve = snap.curve
         if snap.settings.schedule != "constant" and curve is not None and curve.lr is not None \

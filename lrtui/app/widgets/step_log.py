@@ -1,6 +1,18 @@
-"""The step log: the lesson's printout (step, loss, w, b, dw, db, lr) and the run's events."""
+"""The step log: the lesson's printout (step, loss, w, b, dw, db, lr) and the run's events.
+
+Every column has a fixed width and a number is shortened to fit it (2.775e+12,
+-2.79e+05), so columns never shift when values grow. A narrow pane shows
+fewer columns, always keeping step, loss and lr; a mini-batch run adds the
+batch's own loss beside the loss on all the points. The log keeps its items,
+so a resize that changes the columns writes them again.
+
+A subclass prints other rows (a Keras training's) by giving its own
+`_layout` and `row_text`; the batching and the events stay as here.
+"""
 
 from __future__ import annotations
+
+from collections import deque
 
 from rich.text import Text
 from textual.timer import Timer
@@ -10,8 +22,23 @@ from lrtui.app.shown import is_shown
 from lrtui.engine.history import LogRow
 from lrtui.engine.run import Event, fmt
 
-HEADER = f"{'step':>8} {'loss':>10} {'w':>9} {'b':>9} {'dw':>9} {'db':>9} {'lr':>8}"
-STYLES = {"info": "italic", "warning": "bold yellow", "error": "bold red"}
+# (title, width, value of a row), in the order they are shown.
+COLUMNS = (
+    ("step", 8, lambda r: r.step),
+    ("loss", 10, lambda r: r.loss),
+    ("batch", 10, lambda r: r.batch_loss),
+    ("w", 10, lambda r: r.w),
+    ("b", 10, lambda r: r.b),
+    ("dw", 10, lambda r: r.dw),
+    ("db", 10, lambda r: r.db),
+    ("lr", 9, lambda r: r.lr),
+)
+# Which columns stay when the pane is narrow: the first ones here.
+PRIORITY = ("step", "loss", "lr", "w", "b", "batch", "dw", "db")
+STYLES = {"info": "italic", "epoch": "italic", "warning": "bold yellow", "error": "bold red"}
+# Events are written at once, except these, which wait for the next batch of rows
+# (a fast Keras training ends an epoch every second or so).
+UNHURRIED = ("epoch",)
 # New rows are written in batches: every write scrolls, and a scroll repaints the
 # whole pane, so batching keeps a slow link quiet. Events are written at once.
 BATCH_SECONDS = 1.0
@@ -21,31 +48,94 @@ MAX_LINES = 5000
 MAX_BATCH = 100
 
 
+def fit_number(value, width: int) -> str:
+    """The number in at most `width` characters: fewer digits before it ever gets wider."""
+    if isinstance(value, int):
+        text = str(value)
+        return text if len(text) <= width else f"{value:.{max(1, width - 6)}g}"
+    text = fmt(value)
+    digits = 3
+    while len(text) > width and digits >= 1:
+        text = f"{value:.{digits}g}"
+        digits -= 1
+    return text[:width]
+
+
+def columns_for(width: int, batch: bool) -> tuple:
+    """The columns that fit in `width` cells, by priority, in their usual order."""
+    wanted = [c for c in COLUMNS if batch or c[0] != "batch"]
+    chosen: set[str] = set()
+    used = 0
+    for name in PRIORITY:
+        column = next((c for c in wanted if c[0] == name), None)
+        if column is None:
+            continue
+        need = column[1] + (1 if chosen else 0)
+        if used + need > width and len(chosen) >= 3:
+            break
+        chosen.add(name)
+        used += need
+    return tuple(c for c in wanted if c[0] in chosen)
+
+
 class StepLog(RichLog):
     BORDER_TITLE = "Step log"
+    hint = "lrtui run prints every step"
 
     def __init__(self, **kwargs):
-        super().__init__(max_lines=MAX_LINES, wrap=False, markup=False, auto_scroll=True, **kwargs)
-        self._pending: list[Text] = []
+        # No wrapping by the log: rows are laid out to fit, events are wrapped here, to the
+        # width the columns were chosen for.
+        super().__init__(max_lines=MAX_LINES, wrap=False, markup=False, auto_scroll=True,
+                         min_width=0, **kwargs)
+        self._width = 80
+        self._items: deque = deque(maxlen=MAX_LINES)  # rows and events, to write again
+        self._pending: list = []
         self._skipped = 0
         self._flush_timer: Timer | None = None
+        self._batch = False  # a mini-batch run: rows carry their batch's loss
+        self._columns: tuple = ()
 
-    def on_mount(self) -> None:
-        self.border_subtitle = "step loss w b dw db lr"
-        self.write(Text(HEADER, style="bold"))
+    def on_resize(self) -> None:
+        self._layout()
+
+    def _layout(self) -> None:
+        """Pick the columns for the pane's width; write everything again if they changed."""
+        # The width lines are drawn in; one to spare, for the vertical scrollbar to come.
+        width = self.scrollable_content_region.width - (0 if self.show_vertical_scrollbar else 1)
+        if width <= 0:
+            return
+        columns = columns_for(width, self._batch)
+        if columns == self._columns and width == self._width:
+            return
+        self._columns, self._width = columns, width
+        shown = {c[0] for c in columns}
+        hidden = [c[0] for c in COLUMNS if c[0] not in shown and (self._batch or c[0] != "batch")]
+        self.border_subtitle = f"{' '.join(hidden)}: on a wider terminal" if hidden else ""
+        self.clear()
+        self.write(Text(self._header(), style="bold"))
+        if self._items:
+            self.write(Text("\n").join(self._line(item) for item in self._items))
+
+    def _header(self) -> str:
+        return " ".join(f"{name:>{width}}" for name, width, _ in self._columns)
 
     def add(self, rows: tuple[LogRow, ...], events: tuple[Event, ...], skipped: int = 0) -> None:
         self._skipped += skipped
+        if not self._batch and any(getattr(row, "batch_loss", None) is not None for row in rows):
+            self._batch = True
+            self._columns = ()  # a new column: lay out again below
         # Rows and events interleave by step; at the same step the row comes first.
         items = [(r.step, 0, r) for r in rows] + [(e.step, 1, e) for e in events]
         for _, _, item in sorted(items, key=lambda t: (t[0], t[1])):
-            self._pending.append(_line(item))
+            self._pending.append(item)
         if len(self._pending) > MAX_BATCH:
             self._skipped += len(self._pending) - MAX_BATCH
             del self._pending[:-MAX_BATCH]
-        if events:
+        if not self._columns:
+            self._layout()
+        if any(e.kind not in UNHURRIED for e in events):
             self.flush()
-        elif self._pending and self._flush_timer is None:
+        if self._pending and self._flush_timer is None:
             self._flush_timer = self.set_timer(BATCH_SECONDS, self.flush)
 
     def flush(self) -> None:
@@ -54,18 +144,27 @@ class StepLog(RichLog):
             self._flush_timer = None
         if not is_shown(self):  # a timer that fires while the app shuts down
             return
+        lines = []
         if self._skipped:
-            self._pending.insert(0, Text(f"{'':>8} … {self._skipped:,} lines not shown "
-                                         "(lrtui run prints every step)", style="dim"))
+            lines.append(Text(f"{'':>8} … {self._skipped:,} lines not shown "
+                              f"({self.hint})", style="dim"))
             self._skipped = 0
         if self._pending:
-            # One Text of many lines: one scroll, one repaint.
-            self.write(Text("\n").join(self._pending))
+            self._items.extend(self._pending)
+            if self._columns:
+                lines += [self._line(item) for item in self._pending]
             self._pending.clear()
+        if lines:
+            # One Text of many lines: one scroll, one repaint.
+            self.write(Text("\n").join(lines))
 
+    def row_text(self, row: LogRow) -> Text:
+        return Text(" ".join(f"{fit_number(get(row), width):>{width}}"
+                             for _, width, get in self._columns))
 
-def _line(item: LogRow | Event) -> Text:
-    if isinstance(item, LogRow):
-        return Text(f"{item.step:>8} {fmt(item.loss):>10} {fmt(item.w):>9} {fmt(item.b):>9} "
-                    f"{fmt(item.dw):>9} {fmt(item.db):>9} {fmt(item.lr):>8}")
-    return Text(f"{item.step:>8} {item.text}", style=STYLES.get(item.kind, ""))
+    def _line(self, item) -> Text:
+        if not isinstance(item, Event):
+            return self.row_text(item)
+        text = Text(f"{item.step:>8} {item.text}", style=STYLES.get(item.kind, ""))
+        lines = text.wrap(self.app.console, max(20, self._width))
+        return Text("\n").join(lines)

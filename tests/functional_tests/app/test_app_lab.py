@@ -111,9 +111,9 @@ async def test_lr_curve_toggles_and_bad_choices_are_refused():
 
 async def test_starting_above_lr_max_warns_and_runs_and_markers_name_the_plain_gd_bound():
     async with ready_app(Settings(learning_rate=0.5, steps=1000)) as (app, pilot):
-        # 0.5 is between 1/λmax and lr_max on the default data: it oscillates.
+        # 0.5 is between 1/λmax and lr_max on the default data: the weights zig-zag.
         status = str(app.query_one("#status").render())
-        assert "will oscillate" in status, status
+        assert "w,b zig-zag, loss falls" in status, status
         await submit(pilot, app.query_one("#learning_rate", Input), "0.9")
         await wait_for(pilot, lambda: app.snapshot.learning_rate == 0.9, what="lr 0.9")
         await pilot.press("space")

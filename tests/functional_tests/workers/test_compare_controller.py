@@ -57,7 +57,8 @@ def test_every_run_diverged_says_what_to_do_and_a_lower_lr_recovers():
         worker.wait_for(lambda s: any("nothing to run" in e.text for e in s.events),
                         what="space with nothing to run to say so")
         worker.controller.send("scale_lr", 0.01, 0)
-        snap = worker.wait_for(lambda s: s.lanes[0].status == RunStatus.RUNNING,
+        # Runnable again; while nothing runs the summary says so ("paused"), not "running".
+        snap = worker.wait_for(lambda s: s.lanes[0].status == RunStatus.HELD,
                                what="a lower lr to make run 1 runnable again")
         assert snap.lanes[0].learning_rate == pytest.approx(0.02)
         assert snap.lanes[1].status == RunStatus.DIVERGED

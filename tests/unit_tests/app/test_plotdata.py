@@ -32,3 +32,19 @@ def test_clip_segment_shows_a_line_leaving_the_frame():
     assert clip_segment(0, 1e6, 1, 1e6, box) is None
     x0, y0, x1, y1 = clip_segment(0, 0, 1, 1e6, box)
     assert (x0, y0) == (0, 0) and y1 == 1 and x1 < 1e-5
+
+
+def test_downsample_on_a_fixed_axis_keeps_old_columns_as_they_were():
+    """A growing curve drawn on a fixed axis: only the last column's points may change,
+    so a redraw sends only what moved (the viewer of a fast Keras training relies on it)."""
+    rng = np.random.default_rng(0)
+    x, y = np.arange(20_000.0), rng.random(20_000)
+    before_x, before_y = downsample(x[:15_000], y[:15_000], 100, (0.0, 20_000.0))
+    after_x, after_y = downsample(x, y, 100, (0.0, 20_000.0))
+    old = before_x < 14_800  # the columns complete before the curve grew
+    keep = np.isin(after_x, before_x[old])
+    assert np.array_equal(after_x[keep], before_x[old]) and np.array_equal(after_y[keep], before_y[old])
+    assert len(after_x) <= 100
+    # Shared equally between points instead, every column moves as the curve grows.
+    moved_x, _ = downsample(x[:15_000], y[:15_000], 100)
+    assert not np.array_equal(moved_x[:40], downsample(x, y, 100)[0][:40])

@@ -11,10 +11,12 @@ import pytest
 from lrtui.commands.main import main
 
 
-def compare_json(capsys, *args):
+def compare_json(capsys, *args, events=None):
     assert main(["compare", "--format", "jsonl", *args]) == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    rows = [line for line in lines if "summary" not in line]
+    if events is not None:
+        events.extend(line["event"] for line in lines if "event" in line)
+    rows = [line for line in lines if "summary" not in line and "event" not in line]
     summaries = [line["summary"] for line in lines if "summary" in line]
     return rows, summaries
 
@@ -100,3 +102,28 @@ def test_help_of_the_subcommands(capsys, command):
     assert "--steps" in out and "(default 200)" in out
     if command == "compare":
         assert "--optimizer" in out and "adam" in out
+
+
+def test_a_run_above_lr_max_is_diverging_and_warned_in_jsonl_and_csv(capfd):
+    events = []
+    _, summaries = compare_json(capfd, "--lr", "0.1", "0.76", events=events)
+    assert [(s["status"], s["stable"]) for s in summaries] == [("finished", True),
+                                                               ("diverging", False)]
+    assert any("run 2: lr 0.76 is above lr_max 0.7558: expect it to diverge" in e["text"]
+               for e in events), events
+    assert main(["compare", "--lr", "0.1", "0.76", "--format", "csv"]) == 0
+    out, err = capfd.readouterr()
+    records = list(csv.reader(io.StringIO(out)))
+    assert {r[0] for r in records} == {"record", "step", "summary"}
+    summary = [r for r in records if r[0] == "summary"][1]
+    assert summary[4] == "diverging" and summary[9] == "False"
+    assert "lrtui: warning: run 2: lr 0.76 is above lr_max 0.7558: expect it to diverge" in err
+
+
+def test_no_stop_trains_every_run_through_to_nan(capsys):
+    _, summaries = compare_json(capsys, "--lr", "0.1", "0.9", "10", "--no-stop")
+    assert [s["steps"] for s in summaries] == [200, 200, 200]
+    assert [s["status"] for s in summaries] == ["finished", "diverged", "diverged"]
+    assert [s["first_non_finite_step"] for s in summaries] == [None, 129, 13]
+    assert [s["diverged_at"] for s in summaries] == [None, None, None]
+    assert summaries[1]["w"] < -1e27 and summaries[2]["w"] is None

@@ -219,3 +219,59 @@ def test_a_new_method_throws_away_what_was_compiled_ahead():
     adam = trainer.run(300)
     fresh = Trainer(default_data(), "/CPU:0", 0.1, 0.0, -1.0, method=Settings(optimizer="adam"))
     assert np.array_equal(adam.w, fresh.run(300).w), "a chunk compiled for plain GD was used for adam"
+
+
+def test_after_the_loss_overflows_the_finite_weights_are_kept_and_the_run_says_why():
+    # lr 0.9 stops at 1e12× its start (43 steps), again from there (86); at step 129 the
+    # loss overflows float32 while w ≈ 8.6e17 and b ≈ 1.5e18 are still numbers.
+    run = Run(DEFAULT.with_(learning_rate=0.9, steps=200), CPU, default_data())
+    stops = []
+    for _ in range(3):
+        run.advance(200)
+        stops.append(run.step)
+        run.drain()
+        if run.current_loss() < np.inf:
+            assert run.continue_()
+    assert stops == [43, 86, 129]
+    w, b = run.weights()
+    assert np.isfinite([w, b]).all() and abs(w) > 1e17 and abs(b) > 1e18
+    assert not np.isfinite(run.current_loss())
+    assert not run.continue_(), "no step can start from a loss that is not a number"
+    said = " ".join(e.text for e in run.drain()[1])
+    assert "overflowed float32" in said and "not finite" not in said, said
+    assert run.weights() == (w, b) and run.step == 129 and run.state == State.DIVERGED
+
+
+@pytest.mark.parametrize("jit", [True, False], ids=["xla", "no-xla"])
+def test_with_stopping_off_the_trainer_is_the_lessons_loop_to_nan(jit):
+    data = default_data()
+    trainer = Trainer(data, "/CPU:0", 10.0, 0.0, -1.0, jit=jit)
+    trainer.set_loss_limit(1.0)  # would stop at once if stopping were on
+    trainer.set_stopping(False)
+    batch = trainer.run(200)
+    assert len(batch) == 200 and not batch.diverged and trainer.step == 200
+    _, _, _, (w64, b64) = numpy_gd(data.x, data.y, [10.0] * 20)
+    np.testing.assert_allclose(batch.w[20], w64, rtol=1e-4)
+    assert np.isinf(batch.loss).any() and np.isnan(batch.loss[-1])
+    assert np.isnan(trainer.weights()).all()
+    trainer.set_stopping(True)
+    trainer.reset(0.0, -1.0)
+    assert trainer.run(200).diverged, "stopping again once switched back on"
+
+
+def test_no_stop_switched_on_after_a_divergence_trains_on_from_the_kept_weights():
+    run = Run(DEFAULT.with_(learning_rate=0.9, steps=200), CPU, default_data())
+    run.advance(200)
+    assert run.state == State.DIVERGED and run.step == 43
+    w43 = run.weights()
+    run.apply(run.settings.with_(no_stop=True))
+    assert run.weights() == w43, "switching no-stop keeps the weights"
+    assert run.continue_()
+    run.advance(1000)
+    assert run.state == State.FINISHED and run.step == 200
+    assert run.non_finite_at == 129 and run.ending() == ("diverged", False)
+    texts = [e.text for e in run.drain()[1]]
+    assert any("no-stop on" in t for t in texts) and any("step 129: the loss overflowed" in t
+                                                         for t in texts), texts
+    view = run.history.view()
+    assert np.isinf(view.high).any(), "the history keeps the overflow for the plot to mark"

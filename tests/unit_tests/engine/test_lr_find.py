@@ -151,3 +151,40 @@ def test_find_lr_refuses_bad_options_in_one_line(capsys, args, words):
     assert exit.value.code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and words in err
+
+
+@pytest.mark.parametrize("start", [1e-7, 1e-4, 1e-2])
+def test_on_the_convex_lesson_the_valley_is_the_middle_of_the_sweep_and_says_so(start):
+    data = make_dataset(Settings())
+    test = range_test(Settings(), data, "/CPU:0", start=start)
+    valley = test.suggestions["valley"]
+    # fastai's window starts at lrs[num//10]: the descent starts right there.
+    assert valley.window[0] == pytest.approx(float(test.lrs[test.num // 10]))
+    assert valley.window[0] < valley.learning_rate < valley.window[1]
+    assert test.valley_is_middle and "moves with --start" in test.valley_note()
+    # The useful part ends where the blow-up starts: the frame's top is the start's loss.
+    assert test.useful_top() == pytest.approx(float(test.smoothed[0]), rel=0.05)
+    assert test.smoothed.max() > 3 * test.useful_top()
+
+
+def test_a_valley_after_a_plateau_is_not_the_middle_of_the_sweep():
+    from lrtui.engine.lr_find import RangeTest, suggest
+    from lrtui.engine.theory import theory_of
+
+    lrs = np.geomspace(1e-6, 10, 100)
+    smoothed = np.r_[np.full(50, 2.0) + np.linspace(0, 1e-3, 50), np.linspace(2.0, 0.5, 30),
+                     np.linspace(0.5, 9.0, 20)]
+    suggestions = suggest(lrs, smoothed, 100)
+    valley = suggestions["valley"]
+    assert not valley.from_first and valley.window[0] > lrs[40]
+    test = RangeTest(lrs, smoothed, smoothed, 100, True, theory_of(lrs, lrs), suggestions)
+    assert not test.valley_is_middle
+
+
+def test_find_lr_prints_the_valley_window_and_why(capsys):
+    assert main(["find-lr", "--start", "1e-4"]) == 0
+    out = capsys.readouterr().out
+    assert "# valley = the middle of the sweep" in out and "moves with --start" in out
+    assert main(["find-lr", "--format", "jsonl"]) == 0
+    summary = json.loads(capsys.readouterr().out.splitlines()[-1])["summary"]
+    assert summary["valley_is_middle"] is True and len(summary["valley_window"]) == 2

@@ -61,3 +61,40 @@ def test_a_batch_as_large_as_the_data_is_plain_gradient_descent():
     full = Trainer(DATA, "/CPU:0", 0.1, 0.0, -1.0).run(100)
     same = Trainer(DATA, "/CPU:0", 0.1, 0.0, -1.0, method=Settings(batch_size=100)).run(100)
     np.testing.assert_array_equal(full.w, same.w)
+
+
+def numpy_epoch_order(seed: int, epoch: int, n: int) -> np.ndarray:
+    """The documented recipe, written independently with Python integers: a 32-bit
+    xor-shift-multiply hash of (seed, epoch, index), the points in the order of their hashes."""
+    def mix(x: int) -> int:
+        for _ in range(2):
+            x = (((x >> 16) ^ x) * 0x45D9F3B) & 0xFFFFFFFF
+        return (x >> 16) ^ x
+
+    base = mix(mix(seed & 0xFFFFFFFF) ^ (epoch & 0xFFFFFFFF))
+    keys = [mix((base + i) & 0xFFFFFFFF) for i in range(n)]
+    return np.argsort(np.asarray(keys, np.int64), kind="stable")
+
+
+@pytest.mark.parametrize("jit", [True, False], ids=["xla", "no-xla"])
+def test_an_epochs_order_is_a_function_of_the_seed_alone(jit):
+    import tensorflow as tf
+
+    from lrtui.engine.shuffle import epoch_order
+
+    order = tf.function(epoch_order, jit_compile=jit)
+    for seed, epoch, n in ((0, 0, 100), (0, 1, 100), (7, 3, 1000), (2**32 - 1, 12345, 37)):
+        got = order(tf.constant(seed, tf.int64), tf.constant(epoch, tf.int64), n).numpy()
+        np.testing.assert_array_equal(got, numpy_epoch_order(seed, epoch, n),
+                                      err_msg=f"seed {seed} epoch {epoch} n {n}")
+    assert sorted(got) == list(range(37)), "a permutation"
+
+
+def test_the_same_batches_with_and_without_xla():
+    # The trainer's compile fallback (no XLA) must visit the points in the same order:
+    # the losses then agree to float32 rounding (XLA fuses the mean differently).
+    method = Settings(batch_size=10)
+    runs = [Trainer(DATA, "/CPU:0", 0.1, 0.0, -1.0, jit=jit, method=method).run(200)
+            for jit in (True, False)]
+    np.testing.assert_allclose(runs[0].loss, runs[1].loss, rtol=1e-5)
+    np.testing.assert_allclose(runs[0].w, runs[1].w, rtol=1e-5, atol=1e-7)

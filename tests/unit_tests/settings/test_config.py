@@ -41,3 +41,22 @@ def test_bad_option_exits_2_with_one_line(capsys):
     assert exit.value.code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "learning rate" in err
+
+
+def test_no_stop_is_a_switch_for_the_app_run_and_compare_and_a_config_key(tmp_path):
+    from lrtui.commands.serve import app_command
+    from lrtui.settings.config_file import read_config
+    from lrtui.settings.options import command_line
+
+    parser = build_parser()
+    assert settings_from(parser.parse_args([])).no_stop is False
+    for argv in (["--no-stop"], ["run", "--no-stop"], ["--no-stop", "run"],
+                 ["compare", "--lr", "0.1", "0.9", "--no-stop"]):
+        assert settings_from(parser.parse_args(argv)).no_stop is True, argv
+    config = tmp_path / "lrtui.toml"
+    config.write_text("no-stop = true\n")
+    assert read_config(config) == {"no_stop": True}
+    command = app_command(Settings(no_stop=True), 15.0)
+    assert command.endswith("--fps 15.0 --no-stop")
+    assert command_line(Settings(no_stop=True), "lrtui", init_w=0.5) == "lrtui --init-w 0.5 --no-stop"
+    assert "--no-stop" not in app_command(Settings(), 15.0)
