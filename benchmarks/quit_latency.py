@@ -22,7 +22,7 @@ from pathlib import Path
 
 from benchmarks.pty_app import PtyApp
 
-TABLE = [" ", "s", "S", "+", "-", "r", "n", "y", "g", "c", "f", "o", "v", "e", "E", "[", "]", "{",
+TABLE = [" ", "s", "S", "+", "-", "r", "n", "y", "g", "c", "f", "o", "m", "b", "v", "e", "E", "[", "]", "{",
          "}", "?", "\x1b"]
 TARGET = 2.0
 

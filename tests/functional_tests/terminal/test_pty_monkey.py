@@ -40,7 +40,7 @@ BYTES = {"space": " ", "plus": "+", "equals_sign": "=", "minus": "-", "question_
          "pagedown": "\x1b[6~", "ctrl+p": "\x10"}
 # q and ctrl+c end the app: only the end of the test sends them.
 ENDING = {"q", "ctrl+c"}
-SCREEN_KEYS = ["g", "c", "f", "o", "?", "\x10"]
+SCREEN_KEYS = ["g", "c", "f", "o", "m", "b", "?", "\x10"]
 LR_TEXT = ["0.5", "0.9", "abc", "1e999", "", "0.001", "-1"]
 
 
