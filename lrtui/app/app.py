@@ -7,16 +7,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from textual import on
+from textual import events, messages, on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.widgets import Footer, Input
 from textual.worker import Worker, WorkerState
 
 from lrtui import stats
+from lrtui.app.key_backlog import QUIT_KEYS, KeyBacklog
 from lrtui.app.screens.blackboard_screen import BlackboardScreen
 from lrtui.app.screens.compare_screen import CompareScreen, default_learning_rates
 from lrtui.app.screens.help_screen import HelpScreen
@@ -24,7 +25,9 @@ from lrtui.app.screens.landscape_screen import LandscapeScreen
 from lrtui.app.screens.lr_find_screen import Choice, LrFindScreen
 from lrtui.app.screens.map_screen import MapScreen
 from lrtui.app.screens.method_screen import MethodScreen
-from lrtui.app.textual_internals import SafeCommandPalette
+from lrtui.app.served import exit_for_sure, served
+from lrtui.app.shown import is_shown
+from lrtui.app.textual_internals import SafeCommandPalette, exiting
 from lrtui.app.themes import register_themes
 from lrtui.app.widgets.fit_plot import FitPlot
 from lrtui.app.widgets.hyperparams import HyperParams
@@ -97,11 +100,36 @@ class LrApp(App):
                                      load_engine=load_engine, dataset=dataset,
                                      acknowledge=True)
         self._worker: Worker | None = None
+        self._keys = KeyBacklog()
         self._map_prepared_for: tuple | None = None  # the method the map's lanes were compiled for
         self._register_themes(settings.theme)
 
     def post_message_from_worker(self, snapshot: Snapshot) -> None:
         self.post_message(Frame(snapshot))
+
+    # -- keys: never behind them (lrtui.app.key_backlog) -------------------------
+    def post_message(self, message: Message) -> bool:
+        if isinstance(message, messages.ExitApp) and served():
+            # Behind lrtui serve: the tab closed or the app was told to stop (lrtui.app.served).
+            self.controller.shutdown()
+            exit_for_sure()
+        # A key from the terminal; the same key coming back up from a screen is forwarded.
+        typed = isinstance(message, events.Key) and not message.is_forwarded
+        if typed and message.key in QUIT_KEYS and self._keys.behind():
+            self.quit_now()  # not after the hundreds of keys still waiting
+            return True
+        posted = super().post_message(message)
+        if posted and typed:
+            self._keys.arrived()
+        return posted
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):
+            if not event.is_forwarded:
+                self._keys.handled()
+            if exiting(self):  # keys typed before the quit: nothing to do any more
+                return
+        await super().on_event(event)
 
     # -- layout ----------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -124,6 +152,12 @@ class LrApp(App):
         # TensorFlow's import holds the interpreter for seconds: start it only
         # once the first frame is on screen, so the UI shows at once.
         self.call_after_refresh(self._start_training)
+        # A frame's "shown" waits for the top screen's next refresh; a screen pushed or
+        # popped meanwhile may never refresh, and the worker would wait for good.
+        self.screen_change_signal.subscribe(self, self._screen_changed)
+
+    def _screen_changed(self, screen: Screen) -> None:
+        self.controller.frame_shown()
 
     def _start_training(self) -> None:
         stats.mark("first_frame")
@@ -136,16 +170,14 @@ class LrApp(App):
 
     # -- frames from the worker ---------------------------------------------------
     def on_frame(self, message: Frame) -> None:
-        if not self.is_running:
+        snap = message.snapshot
+        self.snapshot = snap
+        self.settings = snap.settings
+        if not self.is_running or not self.screen_stack or not is_shown(self.screen_stack[0]):
             # Shutting down: the panes may already be removed, and a frame the
             # worker posted meanwhile must not crash the exit with NoMatches.
             return
-        snap = message.snapshot
-        self.snapshot = snap
         stats.count("frames")
-        self.settings = snap.settings
-        if not self.query(HyperParams):
-            return  # a frame that arrives while the app shuts down: the panes are gone
         self.query_one(HyperParams).show(snap.settings, snap.theory, snap.predicted_steps)
         self.query_one(StatusLine).show(snap)
         if snap.x is not None:
@@ -182,6 +214,13 @@ class LrApp(App):
         if event.state == WorkerState.ERROR:
             self.notify(f"the {event.worker.name} worker stopped: {event.worker.error}", markup=False, severity="error",
                         timeout=30)
+
+    def on_click(self, event: events.Click) -> None:
+        # A click outside the field being typed in leaves it, as tab would (the field then
+        # applies its value or shows the one in use); clicks on plots do not take focus.
+        focused = self.screen.focused
+        if isinstance(focused, Input) and event.widget is not focused:
+            self.screen.set_focus(None)
 
     # -- keys ----------------------------------------------------------------------
     def action_toggle(self) -> None:
@@ -297,19 +336,23 @@ class LrApp(App):
     def action_save_run(self) -> None:
         """Save the run to a file in the current folder; `lrtui --load FILE` reopens it."""
         path = Path.cwd() / time.strftime("lrtui-run-%Y%m%d-%H%M%S.json")
-        self.controller.send("save", str(path))
-        self.notify(f"saving the run to {path.name}", markup=False, title="run file")
+        # A save still waiting for the worker takes this press too: one file, one notice.
+        if self.controller.send("save", str(path), coalesce=True):
+            self.notify(f"saving the run to {path.name}", markup=False, title="run file")
 
     def action_export_csv(self) -> None:
         path = Path.cwd() / time.strftime("lrtui-steps-%Y%m%d-%H%M%S.csv")
-        self.controller.send("export_csv", str(path))
-        self.notify(f"saving the step history to {path.name}", markup=False, title="CSV")
+        if self.controller.send("export_csv", str(path), coalesce=True):
+            self.notify(f"saving the step history to {path.name}", markup=False, title="CSV")
 
     def action_command_palette(self) -> None:
         if self.use_command_palette and not SafeCommandPalette.is_open(self):
             self.push_screen(SafeCommandPalette(id="--command-palette"))
 
     async def action_quit(self) -> None:
+        self.quit_now()
+
+    def quit_now(self) -> None:
         self.controller.shutdown()
         self.exit()
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from lrtui import __version__
 from lrtui.commands.compare import add_compare_parser, run_compare_command
-from lrtui.commands.headless import headless_command
+from lrtui.commands.headless import entry, exit_now, headless_command
 from lrtui.commands.map import add_map_parser, run_map
 from lrtui.commands.watch import add_watch_parser, run_watch
 from lrtui.settings.fields import SettingError, Settings
@@ -21,10 +21,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"lrtui {__version__}")
     add_options(parser)
     add_app_options(parser)
-    commands = parser.add_subparsers(dest="command", metavar="{run,find-lr,compare,map,replay,serve,watch}")
+    commands = parser.add_subparsers(dest="command",
+                                     metavar="{run,find-lr,compare,map,replay,serve,watch,recover}")
     run = commands.add_parser("run", help="train without the UI and print the step log",
                               description="Train without the UI and print the step log.")
-    add_options(run, defaults=False)
+    add_options(run, defaults=False, headless=True)
     run.add_argument("--format", choices=("table", "csv", "jsonl"), default="table",
                      help="how to print the log (default %(default)s)")
     run.add_argument("--save", metavar="RUN.json",
@@ -44,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.error = parser.error  # type: ignore[method-assign]
     _add_find_lr(commands, parser)
     add_watch_parser(commands).error = parser.error  # type: ignore[method-assign]
+    commands.add_parser("recover", help="list the runs saved on a hang-up or a kill, newest first",
+                        description="List the recovery runs (saved on SIGHUP or SIGTERM), newest "
+                        "first, each with the command that reopens it.")
     return parser
 
 
@@ -73,7 +77,7 @@ def _add_find_lr(commands, parser: argparse.ArgumentParser) -> None:
         "find-lr", help="the LR range test: loss against an lr raised every step",
         description="Raise the lr exponentially from --start to --end over --num steps from "
         "the initial weights, print (lr, loss, smoothed loss) and fastai's suggestions.")
-    add_options(find, defaults=False, skip=("no_stop",))  # the sweep has its own stop
+    add_options(find, defaults=False, skip=("no_stop",), headless=True)  # the sweep has its own stop
     find.add_argument("--start", type=typed("learning_rate"), default=1e-7,
                       help="first lr of the sweep (default %(default)s)")
     find.add_argument("--end", type=typed("learning_rate"), default=10.0,
@@ -102,6 +106,10 @@ def main(argv: list[str] | None = None) -> int:
         settings = settings_from(args)
     except SettingError as error:
         parser.error(str(error))
+    if args.command == "recover" or args.load == "":
+        from lrtui.commands.recover import list_recoveries
+
+        return list_recoveries()
     if args.command == "compare":
         return run_compare_command(args, settings, parser)
     if args.command == "map":
@@ -135,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         except (RunFileError, ValueError) as error:
             print(f"lrtui: error: {error}", file=sys.stderr)
             return 2
-    from lrtui.app.runner import exit_now, run_app
+    from lrtui.app.runner import run_app
 
     exit_now(run_app(settings, fps=args.fps, mouse=not args.no_mouse, run_file=run_file))
 
@@ -144,6 +152,11 @@ def _open_watch_viewer(channel, args: argparse.Namespace) -> int:
     from lrtui.app.watch_app import run_watch_app
 
     return run_watch_app(channel, fps=args.fps, mouse=not args.no_mouse)
+
+
+def program() -> None:
+    """The `lrtui` program: main() through the one way a command ends (lrtui.commands.headless)."""
+    entry(main)
 
 
 def _find_lr(settings: Settings, args: argparse.Namespace) -> int:

@@ -37,7 +37,7 @@ def add_map_parser(commands) -> argparse.ArgumentParser:
         description="Run --num learning rates, log-spaced from --lr-min to --lr-max, from the "
         "same initial weights for --steps steps as one compiled computation; print one row per "
         "lr, or write the whole loss matrix with --format npz.")
-    add_options(lane_map, defaults=False)
+    add_options(lane_map, defaults=False, headless=True)
     lane_map.add_argument("--lr-min", type=typed("learning_rate"), default=None,
                           help="smallest lr (default: lr_max/1000)")
     lane_map.add_argument("--lr-max", type=typed("learning_rate"), default=None,

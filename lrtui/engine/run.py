@@ -16,7 +16,7 @@ from lrtui.engine.data import Dataset, generate, load_csv
 from lrtui.engine.device import DeviceChoice
 from lrtui.engine.history import CurveView, LogRow, LossHistory, log_rows, row_at
 from lrtui.engine.landscape import loss_at, moments_of
-from lrtui.engine.method import describe
+from lrtui.engine.method import batch_that_fits, describe
 from lrtui.engine.recording import Recording
 from lrtui.engine.records import StepBatch
 from lrtui.engine.stability import diverging_reason, predicted_steps, singular_note, warning_text
@@ -115,9 +115,10 @@ class Run:
         if not usable_learning_rate(settings.learning_rate):
             raise ValueError(f"learning rate {fmt(settings.learning_rate)}: "
                              "it must be a finite number above 0")
-        self.settings = settings
         self.device = device
         self.dataset = dataset or make_dataset(settings)
+        settings, batch_note = batch_that_fits(settings, self.dataset.n)
+        self.settings = settings
         self.theory = theory_of(self.dataset.x, self.dataset.y)
         self._moments = moments_of(self.dataset.x, self.dataset.y)
         # TensorFlow is imported here, never at module import: callers mute it first.
@@ -142,6 +143,8 @@ class Run:
         self.trainer.set_stopping(not settings.no_stop)
         if device.note:
             self.say(device.note, "warning")
+        if batch_note:
+            self.say(batch_note, "warning")
         self._say_if_singular()
         self._warn_if_unstable(settings.learning_rate)
 
@@ -332,6 +335,10 @@ class Run:
     def apply(self, settings: Settings) -> None:
         """Take new settings; data or initial weights changing means a fresh start."""
         old = self.settings
+        if not any(getattr(settings, f) != getattr(old, f) for f in DATA_FIELDS):
+            settings, batch_note = batch_that_fits(settings, self.dataset.n)
+            if batch_note:
+                self.say(batch_note, "warning")
         self.settings = settings
         if settings.learning_rate != old.learning_rate:
             self.settings = old.with_(learning_rate=old.learning_rate)

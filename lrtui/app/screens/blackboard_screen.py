@@ -16,6 +16,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from lrtui.app.shown import is_live, while_shown
 from lrtui.app.widgets.blackboard_plot import BlackboardPlot
 from lrtui.app.widgets.status_line import StatusLine
 from lrtui.engine.blackboard import DIRECTIONS, MEANING, loss_slice
@@ -45,13 +46,16 @@ class BlackboardScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        if self.app.snapshot is not None:
-            self.show_snapshot(self.app.snapshot)
+        # Escape right after b may be removing the screen already: then draw nothing.
+        if is_live(self) and self.app.snapshot is not None:
+            self._draw(self.app.snapshot)
 
+    @while_shown
     def show_snapshot(self, snap: Snapshot) -> None:
-        """A frame of the run; ignored until the panes are mounted."""
-        if not self.is_attached or not self.query(BlackboardPlot):
-            return
+        """A frame of the run; dropped unless the screen is shown (lrtui.app.shown)."""
+        self._draw(snap)
+
+    def _draw(self, snap: Snapshot) -> None:
         self.snapshot = snap
         self.query_one(StatusLine).show(snap)
         if snap.theory is None or snap.state in (State.LOADING, State.ERROR):

@@ -1,4 +1,9 @@
-"""The help screen: every key, and what the lesson says each one shows."""
+"""The help screen: every key, and what the lesson says each one shows.
+
+The text is longer than a 120×40 terminal: it scrolls with the arrows,
+PageUp/PageDown and Home/End (the scroll area has the keys from the start),
+and its bottom edge says "more below" while there is more.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,8 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
+
+from lrtui.app.shown import is_live
 
 HELP = """\
 # lrtui keys
@@ -70,7 +77,12 @@ Press `escape`, `?` or `q` to close.
 """
 
 
+MORE_BELOW = "more below: ↓ PgDn End"
+AT_THE_END = "↑ PgUp Home"
+
+
 class HelpScreen(ModalScreen[None]):
+    AUTO_FOCUS = "#help"  # the arrows, PageUp/PageDown and Home/End scroll it at once
     BINDINGS = [
         Binding("escape", "dismiss", "close"),
         Binding("question_mark", "dismiss", "close"),
@@ -80,3 +92,21 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help"):
             yield Markdown(HELP)
+
+    def on_mount(self) -> None:
+        if not is_live(self):
+            return
+        scroll = self.query_one("#help", VerticalScroll)
+        self.watch(scroll, "scroll_y", self._say_what_is_below)
+        self.watch(scroll, "virtual_size", self._say_what_is_below)
+
+    def _say_what_is_below(self) -> None:
+        if not is_live(self):
+            return
+        scroll = self.query_one("#help", VerticalScroll)
+        if scroll.max_scroll_y <= 0:
+            scroll.border_subtitle = ""  # it all fits
+        elif scroll.scroll_y < scroll.max_scroll_y:
+            scroll.border_subtitle = MORE_BELOW
+        else:
+            scroll.border_subtitle = AT_THE_END

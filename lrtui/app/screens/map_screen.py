@@ -26,6 +26,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
+from lrtui.app.shown import is_live, is_shown
 from lrtui.app.widgets.lr_map_plot import LINES, PREDICTED, Cursor, MapPlot, bucket_of_step
 from lrtui.engine.data import Dataset
 from lrtui.engine.lr_map import LrMapView, default_learning_rates
@@ -77,6 +78,7 @@ class MapScreen(ModalScreen[float | None]):
         self.worker = MapWorker(settings, dataset, device, self.learning_rates, self.steps,
                                 lambda progress: self.post_message(MapFrame(progress)))
         self.progress: MapProgress | None = None
+        self._started = False
         lane = int(np.argmin(np.abs(np.log(self.learning_rates) - math.log(settings.learning_rate))))
         self.cursor = Cursor(lane, self.steps - 1)
 
@@ -88,10 +90,22 @@ class MapScreen(ModalScreen[float | None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        if not is_live(self):  # escape right after m: nothing to start
+            return
         s = self.settings
         self.query_one("#map", Vertical).border_title = (
             f"lr × steps: {len(self.learning_rates)} lrs × {self.steps:,} steps, "
             f"{describe_optimizer(s)} from w={fmt(s.init_w)} b={fmt(s.init_b)}")
+        # The lanes compile only once the screen is on show: m then escape at once costs nothing.
+        self.call_after_refresh(self._start)
+
+    def on_screen_resume(self) -> None:
+        self._start()  # a screen pushed over this one before it started
+
+    def _start(self) -> None:
+        if self._started or not is_shown(self) or self.app.screen is not self:
+            return
+        self._started = True
         self.run_worker(self.worker, name="lr map", thread=True, exit_on_error=False)
 
     def on_unmount(self) -> None:
@@ -99,8 +113,8 @@ class MapScreen(ModalScreen[float | None]):
 
     # -- frames -------------------------------------------------------------------------
     def on_map_frame(self, message: MapFrame) -> None:
-        if not self.is_attached or not self.query(MapPlot):
-            return  # dismissed meanwhile, or not composed yet
+        if not is_shown(self):
+            return  # dismissed meanwhile, or not composed yet (lrtui.app.shown)
         progress = message.progress
         self.progress = progress
         if progress.view is not None:

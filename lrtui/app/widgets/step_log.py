@@ -18,6 +18,7 @@ from rich.text import Text
 from textual.timer import Timer
 from textual.widgets import RichLog
 
+from lrtui.app.shown import is_shown
 from lrtui.engine.history import LogRow
 from lrtui.engine.run import Event, fmt
 
@@ -141,6 +142,8 @@ class StepLog(RichLog):
         if self._flush_timer is not None:
             self._flush_timer.stop()
             self._flush_timer = None
+        if not is_shown(self):  # a timer that fires while the app shuts down
+            return
         lines = []
         if self._skipped:
             lines.append(Text(f"{'':>8} … {self._skipped:,} lines not shown "
