@@ -17,10 +17,12 @@ from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
 from lrtui import stats
+from lrtui.app.screens.blackboard_screen import BlackboardScreen
 from lrtui.app.screens.compare_screen import CompareScreen, default_learning_rates
 from lrtui.app.screens.help_screen import HelpScreen
 from lrtui.app.screens.landscape_screen import LandscapeScreen
 from lrtui.app.screens.lr_find_screen import Choice, LrFindScreen
+from lrtui.app.screens.map_screen import MapScreen
 from lrtui.app.screens.method_screen import MethodScreen
 from lrtui.app.textual_internals import SafeCommandPalette
 from lrtui.app.themes import register_themes
@@ -32,7 +34,8 @@ from lrtui.app.widgets.status_line import StatusLine
 from lrtui.app.widgets.step_log import StepLog
 from lrtui.app.widgets.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmall
 from lrtui.engine.run import Snapshot, State
-from lrtui.settings.fields import Settings
+from lrtui.settings.fields import METHOD_FIELDS, Settings
+from lrtui.workers.map_worker import prepare
 from lrtui.workers.run_worker import Controller, reopen_run
 
 
@@ -65,6 +68,8 @@ class LrApp(App):
         Binding("g", "landscape", "landscape"),
         Binding("c", "compare", "compare"),
         Binding("f", "find_lr", "find lr"),
+        Binding("m", "lr_map", "lr map"),
+        Binding("b", "blackboard", "blackboard"),
         Binding("o", "method", "optimizer"),
         Binding("v", "toggle_lr_curve", "lr curve"),
         Binding("x", "toggle_no_stop", "no-stop on/off", show=False),
@@ -92,6 +97,7 @@ class LrApp(App):
                                      load_engine=load_engine, dataset=dataset,
                                      acknowledge=True)
         self._worker: Worker | None = None
+        self._map_prepared_for: tuple | None = None  # the method the map's lanes were compiled for
         self._register_themes(settings.theme)
 
     def post_message_from_worker(self, snapshot: Snapshot) -> None:
@@ -163,6 +169,8 @@ class LrApp(App):
         if snap.state == State.ERROR:
             self.notify(snap.message, markup=False, title="cannot train", severity="error",
                         timeout=30)
+        if snap.state not in (State.LOADING, State.ERROR):
+            self._prepare_map(snap.settings)
         # A screen on top that shows the run (the landscape) gets every frame too.
         show = getattr(self.screen, "show_snapshot", None)
         if show is not None:
@@ -172,7 +180,7 @@ class LrApp(App):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
-            self.notify(f"the training worker stopped: {event.worker.error}", markup=False, severity="error",
+            self.notify(f"the {event.worker.name} worker stopped: {event.worker.error}", markup=False, severity="error",
                         timeout=30)
 
     # -- keys ----------------------------------------------------------------------
@@ -201,6 +209,10 @@ class LrApp(App):
     def action_landscape(self) -> None:
         if not isinstance(self.screen, LandscapeScreen):
             self.push_screen(LandscapeScreen())
+
+    def action_blackboard(self) -> None:
+        if not isinstance(self.screen, BlackboardScreen):
+            self.push_screen(BlackboardScreen())
 
     def action_compare(self) -> None:
         """Compare mode starts from the main run's settings; the main run pauses meanwhile."""
@@ -231,6 +243,35 @@ class LrApp(App):
         if choice is not None:
             self.controller.send("set_lr", choice.learning_rate, f"set to {choice.name} "
                                  "from the range test")
+
+    def action_lr_map(self) -> None:
+        """The lr × steps map from the run's settings; enter there makes the chosen lr the run's."""
+        if isinstance(self.screen, MapScreen):
+            return
+        run = self.controller.run
+        if run is None or self.snapshot is None or self.snapshot.state in (State.LOADING, State.ERROR):
+            self.notify("the map needs TensorFlow loaded: wait for the run to be ready",
+                        severity="warning", timeout=4)
+            return
+        if self.controller.running:
+            self.controller.send("toggle")  # the map has the cores to itself meanwhile
+        self.push_screen(MapScreen(self.settings, run.dataset, run.device.name), self._lr_from_map)
+
+    def _prepare_map(self, settings: Settings) -> None:
+        """Compile the lr map's lanes in the background once the run is ready, and again for a
+        new optimizer or schedule: m then answers at once."""
+        run = self.controller.run
+        method = tuple(getattr(settings, name) for name in METHOD_FIELDS)
+        if run is None or method == self._map_prepared_for:
+            return
+        self._map_prepared_for = method
+        dataset, device = run.dataset, run.device.name
+        self.run_worker(lambda: prepare(settings, dataset, device), name="lr map warm-up",
+                        thread=True, exit_on_error=False)
+
+    def _lr_from_map(self, learning_rate: float | None) -> None:
+        if learning_rate is not None:
+            self.controller.send("set_lr", learning_rate, "set from the lr map")
 
     def action_method(self) -> None:
         if not isinstance(self.screen, MethodScreen):

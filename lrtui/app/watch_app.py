@@ -64,21 +64,31 @@ class Frame(Message):
 class KerasStepLog(StepLog):
     """Keras's logs as they came, a column each; the columns are those of the first row."""
 
-    header = None
-    subtitle = "step epoch batch lr and Keras's logs"
     hint = "lrtui watch NAME --format jsonl prints every batch"
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.columns: list[str] | None = None
+        self.names: list[str] | None = None
+
+    def add(self, rows, events, skipped: int = 0) -> None:
+        if self.names is None and rows:
+            self.names = list(rows[0].logs)
+        super().add(rows, events, skipped)
+
+    def _layout(self) -> None:
+        """The header once the first row has said which logs there are; the rows as they come."""
+        if self.names is None or self._columns:
+            return
+        self._columns = ("step", "epoch", "batch", "lr", *self.names)
+        self.border_subtitle = "step epoch batch lr " + " ".join(self.names)
+        self.clear()
+        names = " ".join(f"{c[:10]:>10}" for c in self.names)
+        self.write(Text(f"{'step':>8} {'epoch':>5} {'batch':>6} {'lr':>9} {names}", style="bold"))
+        if self._items:
+            self.write(Text("\n").join(self._line(item) for item in self._items))
 
     def row_text(self, row) -> Text:
-        if self.columns is None:
-            self.columns = list(row.logs)
-            names = " ".join(f"{c[:10]:>10}" for c in self.columns)
-            self.write(Text(f"{'step':>8} {'epoch':>5} {'batch':>6} {'lr':>9} {names}", style="bold"))
-            self.border_subtitle = "step epoch batch lr " + " ".join(self.columns)
-        values = " ".join(f"{_number(row.logs.get(c)):>10}" for c in self.columns)
+        values = " ".join(f"{_number(row.logs.get(c)):>10}" for c in self.names)
         return Text(f"{row.step:>8} {row.epoch + 1:>5} {row.batch:>6} {fmt(row.lr):>9} {values}")
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from lrtui import __version__
 from lrtui.commands.compare import add_compare_parser, run_compare_command
 from lrtui.commands.headless import headless_command
+from lrtui.commands.map import add_map_parser, run_map
 from lrtui.commands.watch import add_watch_parser, run_watch
 from lrtui.settings.fields import SettingError, Settings
 from lrtui.settings.options import OneLineParser, add_app_options, add_options, settings_from, typed
@@ -20,7 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"lrtui {__version__}")
     add_options(parser)
     add_app_options(parser)
-    commands = parser.add_subparsers(dest="command", metavar="{run,find-lr,compare,replay,serve,watch}")
+    commands = parser.add_subparsers(dest="command", metavar="{run,find-lr,compare,map,replay,serve,watch}")
     run = commands.add_parser("run", help="train without the UI and print the step log",
                               description="Train without the UI and print the step log.")
     add_options(run, defaults=False)
@@ -31,6 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.error = parser.error  # type: ignore[method-assign]
     compare = add_compare_parser(commands)
     compare.error = parser.error  # type: ignore[method-assign]
+    lane_map = add_map_parser(commands)
+    lane_map.error = parser.error  # type: ignore[method-assign]
     _add_replay(commands)
     serve = commands.add_parser(
         "serve", help="serve the app to a web browser on 127.0.0.1 (no authentication)",
@@ -101,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(error))
     if args.command == "compare":
         return run_compare_command(args, settings, parser)
+    if args.command == "map":
+        return run_map(args)
     if args.command == "serve":
         from lrtui.commands.serve import serve
 

@@ -23,6 +23,8 @@ from lrtui.engine.stability import diverging_reason, predicted_steps, singular_n
 from lrtui.engine.theory import Theory, theory_of
 from lrtui.settings.fields import DATA_FIELDS, METHOD_FIELDS, Settings
 
+# The blackboard draws the last few steps as jumps: their weights travel in every frame.
+RECENT_STEPS = 12
 # A loss this many times its value at the start of the run counts as diverged:
 # the run stops while the weights are still finite, so a lower lr can recover.
 DIVERGENCE_FACTOR = 1e12
@@ -75,6 +77,9 @@ class Snapshot:
     # Plain GD from the start to 1% of the minimum at this lr: steps (inf: never), or None
     # where the theory does not predict it (another optimizer, a schedule, a mini-batch).
     predicted_steps: float | None = None
+    # The weights of the last few steps, the current weights last (the blackboard's jumps).
+    recent_w: np.ndarray | None = None
+    recent_b: np.ndarray | None = None
 
 
 def make_dataset(settings: Settings) -> Dataset:
@@ -122,6 +127,7 @@ class Run:
                                settings.init_w, settings.init_b, method=settings)
         self.history = LossHistory()
         self.recording = Recording()  # every step, for run files and CSV export
+        self._recent = np.zeros((3, 0))  # step, w, b of the last RECENT_STEPS steps
         self.data_version = 1
         self.state = State.READY
         self.budget_end = settings.steps
@@ -174,6 +180,8 @@ class Run:
             self.start_loss = float(full_loss(batch.w[0], batch.b[0]) if full_loss else batch.loss[0])
         self._watch_overflow(batch)
         self.history.add(batch)
+        self._recent = np.concatenate([self._recent, np.stack([batch.step, batch.w, batch.b])],
+                                      axis=1)[:, -RECENT_STEPS:]
         self.recording.add(batch)
         every = self.settings.log_every
         self.pending_rows.extend(log_rows(batch, every, full_loss))
@@ -310,6 +318,7 @@ class Run:
         s = self.settings
         self.trainer.reset(s.init_w, s.init_b)
         self.history.clear()
+        self._recent = np.zeros((3, 0))
         self.recording.clear()
         self.latest = None
         self.start_loss = math.nan
@@ -395,6 +404,9 @@ class Run:
         loss = self.latest.loss if self.latest and self.latest.step == self.step else None
         if loss is None:
             loss = self.current_loss()
+        steps, recent_w, recent_b = self._recent
+        if not len(steps) or steps[-1] < self.step:  # the weights the last step moved to
+            recent_w, recent_b = np.r_[recent_w, w], np.r_[recent_b, b]
         return Snapshot(
             state=self.state, step=self.step, budget_end=self.budget_end, w=w, b=b, loss=loss,
             learning_rate=self.learning_rate, settings=self.settings, theory=self.theory,
@@ -405,6 +417,7 @@ class Run:
             rows=rows, rows_skipped=skipped, events=events, message=message,
             device_note=self.device.note, mini_batch=self.mini_batch,
             non_finite_at=self.non_finite_at, predicted_steps=self._predicted(),
+            recent_w=recent_w, recent_b=recent_b,
         )
 
     def _predicted(self) -> float | None:

@@ -5,7 +5,9 @@ H = 2·[[m2, m1], [m1, 1]] with m1 = mean(x), m2 = mean(x²). Plain gradient
 descent converges iff 0 < lr < 2/λmax; above 1/λmax the weights' steep
 component zig-zags while the loss still falls every step. 2/(λmax + λmin) is
 the lr with the fastest worst-case asymptotic rate; from a given start,
-another lr can get close sooner (`steps_to_within` tells how soon).
+another lr can get close sooner (`steps_to_within` tells how soon). Compare
+mode and the lr map measure the same thing on real runs with
+`converged_loss` and `first_converged`.
 
 When every x is the same, λmin = 0: a whole line of (w, b) fits equally well,
 gradient descent never moves along it, and there is no lr_opt.
@@ -57,6 +59,11 @@ class Theory:
         return 2.0 / (self.lambda_max + self.lambda_min)
 
     @property
+    def converged_loss(self) -> float:
+        """The loss a run must reach to count as close: within 1% of the OLS loss."""
+        return self.ols_loss * (1 + WITHIN) + WITHIN_FLOOR
+
+    @property
     def condition_number(self) -> float:
         return math.inf if self.singular else self.lambda_max / self.lambda_min
 
@@ -88,6 +95,12 @@ def theory_of(x: np.ndarray, y: np.ndarray) -> Theory:
     (w, b), *_ = np.linalg.lstsq(design, y64, rcond=None)
     loss = float(np.mean((w * x64 + b - y64) ** 2))
     return Theory(float(w), float(b), loss, lam_max, lam_min, m1, m2)
+
+
+def first_converged(loss: np.ndarray, target: float) -> np.ndarray:
+    """Per column of `loss` (rows are steps), the first row at or below `target`; -1 if none."""
+    hit = np.asarray(loss) <= target
+    return np.where(hit.any(axis=0), np.argmax(hit, axis=0), -1)
 
 
 def steps_to_within(theory: Theory, learning_rate, init_w: float, init_b: float,

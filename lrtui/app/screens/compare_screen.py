@@ -72,7 +72,7 @@ class CompareScreen(Screen):
         Binding("0,a", "select(None)", "all runs", key_display="0"),
         Binding("escape,c", "app.pop_screen", "back"),
         # The main screen's keys that mean nothing here are caught, not passed on.
-        Binding("l,n,y,g", "not_here", show=False),
+        Binding("l,n,y,g,m,b", "not_here", show=False),
     ]
 
     def __init__(self, settings: Settings, learning_rates, optimizers, fps: float = 15.0):

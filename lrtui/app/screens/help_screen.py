@@ -22,6 +22,8 @@ HELP = """\
 | `y` | loss axis: log / linear |
 | `g` | the loss landscape with the run's path (`g` or `escape` back) |
 | `c` | compare mode: lr ÷100, as is, ×9 side by side (`1`-`6` select a run, `0` all, `o` optimizer) |
+| `m` | the lr × steps map: every lr at every step, the cliff at lr_max (arrows: cursor, `enter`: use that lr) |
+| `b` | the blackboard: the loss as a parabola along b, w or an eigen-direction, the steps as jumps (`d` turns) |
 | `[` `]` / `{` `}` | loss cursor: a step / a tenth of the run (or point with the mouse) |
 | `e` / `E` | save the run (`lrtui --load` reopens it) / the steps as CSV |
 | `f8` | SVG screenshot |
@@ -58,6 +60,11 @@ than plain GD, lr_max is only the plain-GD bound.
 **The range test.** `f` raises the lr from 1e-7 to 10 over 100 steps on a
 copy of the model (the run is untouched) and marks fastai's suggestions
 beside lr_max and lr_opt: compare them.
+
+**The map.** `m` runs 128 lrs from lr_max/1000 to 3·lr_max from the run's
+start for its step budget, all at once: dark is the starting loss, bright the
+OLS loss, red diverged. The dots are plain GD's predicted steps to get within
+1% of the OLS loss, from the eigenvalues.
 
 Press `escape`, `?` or `q` to close.
 """

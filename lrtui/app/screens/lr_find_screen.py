@@ -100,6 +100,7 @@ class RangePlot(PlotPane):
             if suggestion and x_low <= suggestion.learning_rate <= x_high:
                 plt.vline(line_value(suggestion.learning_rate, True), mark_colour)
         # lr_opt and lr_max sit a column or two apart: each gets its name, on its own side.
+        # A Keras model's sweep has no theory to draw.
         if theory is not None and theory.lr_opt is not None and x_low <= theory.lr_opt <= x_high:
             plt.vline(line_value(theory.lr_opt, True), MARKS[3][2])
             plt.text("lr_opt ", theory.lr_opt, row(1 - one_row), color=MARKS[3][2],
@@ -180,29 +181,25 @@ class LrFindScreen(ModalScreen[Choice | None]):
             suggestion = test.suggestions.get(name)
             value = fmt(suggestion.learning_rate) if suggestion else "-"
             entries.append((colour, key, name, value, MEANINGS[name]))
-        if theory is None:
-            pass  # someone else's model: no exact answer to compare with
-        elif theory.lr_opt is None:
-            entries.append((MARKS[3][2], " ", "lr_opt", "none",
-                            "every x is the same: the minimum is not unique"))
-        else:
-            entries.append((MARKS[3][2], "4", "lr_opt", fmt(theory.lr_opt),
-                            "plain GD's fastest worst-case rate (theory)"))
-        if theory is not None:
+        if theory is not None:  # a Keras model's sweep has no exact answer beside it
+            if theory.lr_opt is None:
+                entries.append((MARKS[3][2], " ", "lr_opt", "none",
+                                "every x is the same: the minimum is not unique"))
+            else:
+                entries.append((MARKS[3][2], "4", "lr_opt", fmt(theory.lr_opt),
+                                "plain GD's fastest worst-case rate (theory)"))
             entries.append((LR_MAX_COLOUR, " ", "lr_max", fmt(theory.lr_max),
                             "plain GD diverges above (theory)"))
         if compact:
             cells = [f"[rgb{c}]│[/][b]{k}[/] {n} {v}" for c, k, n, v, _ in entries]
-            lines = ["  ".join(cells[:3]), "  ".join(cells[3:])] if len(cells) > 3 else \
-                ["  ".join(cells)]
+            lines = ["  ".join(cells[:3]), "  ".join(cells[3:])]
         else:
             lines = [f"[rgb{c}]│[/] [b]{k}[/]  {n:<8} {v:>10}  {m}" for c, k, n, v, m in entries]
         if test.valley_is_middle:
             lines.append(f"[rgb{MARKS[2][2]}]{escape(test.valley_note())}[/]")
         stop = "stopped when the smoothed loss passed 4 × its best" if test.stopped_early else \
             "ran all steps"
-        keys = "Keys 1-4 set the run's lr" if theory is not None else \
-            "Keys 1-3 set the training's lr"
+        keys = "Keys 1-4 set the run's lr" if theory is not None else "Keys 1-3 set the training's lr"
         lines.append(f"{len(test.lrs)} steps, {stop}. {keys}; escape closes.")
         return lines
 
@@ -217,7 +214,7 @@ class LrFindScreen(ModalScreen[Choice | None]):
     def action_apply(self, name: str) -> None:
         learning_rate = self.learning_rate_of(name)
         if learning_rate is None:
-            if self.test is not None and self.test.theory is not None and name == "lr_opt":
+            if self.test is not None and name == "lr_opt" and self.test.theory is not None:
                 self.notify("no lr_opt: every x is the same, the minimum is not unique",
                             severity="warning")
                 return

@@ -2,9 +2,8 @@
 
 The title reads the loss where the run is now (the status line's number); the
 OLS line is the minimum (named in the border), drawn in the curve's own
-coordinates so that a curve ending just above it never seems to end below it.
-A step whose loss is not a number (float32 overflow, then NaN) is marked ▲ on
-the top edge.
+coordinates so that a curve ending just above it never seems to end below it. A step whose loss is
+not a number (float32 overflow, then NaN) is marked ▲ on the top edge.
 """
 
 from __future__ import annotations
@@ -139,8 +138,11 @@ class LossPlot(PlotPane):
         log = self.log_scale
         ols = self._ols_loss
         shows_ols = ols is not None and (ols > 0 or not log)
-        every = np.r_[losses, val_losses, [ols] if shows_ols else []]  # the minimum stays in view
-        low, high = snapped(float(every.min()), float(every.max()), log=log)
+        every = np.r_[losses, val_losses]
+        low, high = float(every.min()), float(every.max())
+        if shows_ols:
+            low, high = min(low, ols), max(high, ols)  # the minimum stays in view
+        low, high = snapped(low, high, log=log)
         plt.ylim(limit_value(low, log), limit_value(high, log))
         self.set_yticks(*ticks(low, high, log, count=max(2, self.size.height // 4)))
         theme = self.app.current_theme
@@ -178,10 +180,9 @@ class LossPlot(PlotPane):
         if loss is None and self._curve is not None and len(self._curve.last):
             loss = float(self._curve.last[-1])
         now = "" if loss is None else fmt(loss)
-        first = f"batch loss; all points {now}" if self._batch else f"{self.label} {now}"
+        parts = [f"batch loss; all points {now}" if self._batch else f"{self.label} {now}"]
         if self._validation:
-            first += f"  ● val {fmt(self._validation[-1][1])}"
-        parts = [first]
+            parts.append(f"● val {fmt(self._validation[-1][1])}")
         if self._non_finite_at is not None:
             parts.append(f"▲ inf/nan from step {self._non_finite_at}")
         if note:

@@ -7,8 +7,7 @@ batch's own loss beside the loss on all the points. The log keeps its items,
 so a resize that changes the columns writes them again.
 
 A subclass prints other rows (a Keras training's) by giving its own
-`row_text`, and `header = None` (it writes its own header and columns); the
-batching and the events stay as here.
+`_layout` and `row_text`; the batching and the events stay as here.
 """
 
 from __future__ import annotations
@@ -82,7 +81,6 @@ def columns_for(width: int, batch: bool) -> tuple:
 
 class StepLog(RichLog):
     BORDER_TITLE = "Step log"
-    header: str | None = "columns"  # None: a subclass writes its own header and rows
     hint = "lrtui run prints every step"
 
     def __init__(self, **kwargs):
@@ -98,10 +96,6 @@ class StepLog(RichLog):
         self._batch = False  # a mini-batch run: rows carry their batch's loss
         self._columns: tuple = ()
 
-    def on_mount(self) -> None:
-        if self.header is None and getattr(self, "subtitle", None):
-            self.border_subtitle = self.subtitle
-
     def on_resize(self) -> None:
         self._layout()
 
@@ -111,9 +105,6 @@ class StepLog(RichLog):
         width = self.scrollable_content_region.width - (0 if self.show_vertical_scrollbar else 1)
         if width <= 0:
             return
-        if self.header is None:  # a subclass's own rows: only events follow the width
-            self._width = width
-            return
         columns = columns_for(width, self._batch)
         if columns == self._columns and width == self._width:
             return
@@ -122,11 +113,14 @@ class StepLog(RichLog):
         hidden = [c[0] for c in COLUMNS if c[0] not in shown and (self._batch or c[0] != "batch")]
         self.border_subtitle = f"{' '.join(hidden)}: on a wider terminal" if hidden else ""
         self.clear()
-        self.write(Text(" ".join(f"{name:>{w}}" for name, w, _ in self._columns), style="bold"))
+        self.write(Text(self._header(), style="bold"))
         if self._items:
             self.write(Text("\n").join(self._line(item) for item in self._items))
 
-    def add(self, rows: tuple[LogRow, ...] | tuple, events: tuple[Event, ...], skipped: int = 0) -> None:
+    def _header(self) -> str:
+        return " ".join(f"{name:>{width}}" for name, width, _ in self._columns)
+
+    def add(self, rows: tuple[LogRow, ...], events: tuple[Event, ...], skipped: int = 0) -> None:
         self._skipped += skipped
         if not self._batch and any(getattr(row, "batch_loss", None) is not None for row in rows):
             self._batch = True
@@ -138,7 +132,7 @@ class StepLog(RichLog):
         if len(self._pending) > MAX_BATCH:
             self._skipped += len(self._pending) - MAX_BATCH
             del self._pending[:-MAX_BATCH]
-        if self.header is not None and not self._columns:
+        if not self._columns:
             self._layout()
         if any(e.kind not in UNHURRIED for e in events):
             self.flush()
@@ -151,19 +145,19 @@ class StepLog(RichLog):
             self._flush_timer = None
         lines = []
         if self._skipped:
-            lines.append(Text(f"{'':>8} … {self._skipped:,} lines not shown ({self.hint})",
-                              style="dim"))
+            lines.append(Text(f"{'':>8} … {self._skipped:,} lines not shown "
+                              f"({self.hint})", style="dim"))
             self._skipped = 0
         if self._pending:
             self._items.extend(self._pending)
-            if self._columns or self.header is None:
+            if self._columns:
                 lines += [self._line(item) for item in self._pending]
             self._pending.clear()
         if lines:
             # One Text of many lines: one scroll, one repaint.
             self.write(Text("\n").join(lines))
 
-    def row_text(self, row) -> Text:
+    def row_text(self, row: LogRow) -> Text:
         return Text(" ".join(f"{fit_number(get(row), width):>{width}}"
                              for _, width, get in self._columns))
 
@@ -171,4 +165,5 @@ class StepLog(RichLog):
         if not isinstance(item, Event):
             return self.row_text(item)
         text = Text(f"{item.step:>8} {item.text}", style=STYLES.get(item.kind, ""))
-        return Text("\n").join(text.wrap(self.app.console, max(20, self._width)))
+        lines = text.wrap(self.app.console, max(20, self._width))
+        return Text("\n").join(lines)

@@ -191,6 +191,36 @@ def test_lr_above_lr_max_warns_first():
     assert any("above lr_max" in e.text and e.kind == "warning" for e in events)
 
 
+def test_compiling_ahead_never_changes_the_numbers():
+    """A warmed-up trainer runs a long request as short chunks while the long chunk compiles
+    in the background: same steps, same numbers, bit for bit, as one compiled on demand."""
+    import time
+
+    from lrtui.engine.trainer import CAPACITIES
+
+    ahead = Trainer(default_data(), "/CPU:0", 0.3, 0.0, -1.0)
+    ahead.warm_up()
+    on_demand = Trainer(default_data(), "/CPU:0", 0.3, 0.0, -1.0)
+    first, second = ahead.run(20_000), on_demand.run(20_000)
+    for field in ("step", "loss", "w", "b", "dw", "db", "lr"):
+        assert np.array_equal(getattr(first, field), getattr(second, field)), field
+    deadline = time.monotonic() + 120
+    while ahead.compiling and time.monotonic() < deadline:
+        ahead._background.join(0.5)
+    assert not ahead.compiling, "the background compile did not finish in 120 s"
+    assert sorted(ahead._chunks) == list(CAPACITIES)
+
+
+def test_a_new_method_throws_away_what_was_compiled_ahead():
+    trainer = Trainer(default_data(), "/CPU:0", 0.1, 0.0, -1.0)
+    trainer.warm_up()
+    trainer.configure(Settings(optimizer="adam"))
+    trainer._background.join(120)
+    adam = trainer.run(300)
+    fresh = Trainer(default_data(), "/CPU:0", 0.1, 0.0, -1.0, method=Settings(optimizer="adam"))
+    assert np.array_equal(adam.w, fresh.run(300).w), "a chunk compiled for plain GD was used for adam"
+
+
 def test_after_the_loss_overflows_the_finite_weights_are_kept_and_the_run_says_why():
     # lr 0.9 stops at 1e12× its start (43 steps), again from there (86); at step 129 the
     # loss overflows float32 while w ≈ 8.6e17 and b ≈ 1.5e18 are still numbers.
@@ -245,33 +275,3 @@ def test_no_stop_switched_on_after_a_divergence_trains_on_from_the_kept_weights(
                                                          for t in texts), texts
     view = run.history.view()
     assert np.isinf(view.high).any(), "the history keeps the overflow for the plot to mark"
-
-
-def test_compiling_ahead_never_changes_the_numbers():
-    """A warmed-up trainer runs a long request as short chunks while the long chunk compiles
-    in the background: same steps, same numbers, bit for bit, as one compiled on demand."""
-    import time
-
-    from lrtui.engine.trainer import CAPACITIES
-
-    ahead = Trainer(default_data(), "/CPU:0", 0.3, 0.0, -1.0)
-    ahead.warm_up()
-    on_demand = Trainer(default_data(), "/CPU:0", 0.3, 0.0, -1.0)
-    first, second = ahead.run(20_000), on_demand.run(20_000)
-    for field in ("step", "loss", "w", "b", "dw", "db", "lr"):
-        assert np.array_equal(getattr(first, field), getattr(second, field)), field
-    deadline = time.monotonic() + 120
-    while ahead.compiling and time.monotonic() < deadline:
-        ahead._background.join(0.5)
-    assert not ahead.compiling, "the background compile did not finish in 120 s"
-    assert sorted(ahead._chunks) == list(CAPACITIES)
-
-
-def test_a_new_method_throws_away_what_was_compiled_ahead():
-    trainer = Trainer(default_data(), "/CPU:0", 0.1, 0.0, -1.0)
-    trainer.warm_up()
-    trainer.configure(Settings(optimizer="adam"))
-    trainer._background.join(120)
-    adam = trainer.run(300)
-    fresh = Trainer(default_data(), "/CPU:0", 0.1, 0.0, -1.0, method=Settings(optimizer="adam"))
-    assert np.array_equal(adam.w, fresh.run(300).w), "a chunk compiled for plain GD was used for adam"
