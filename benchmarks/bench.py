@@ -282,9 +282,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="shorter windows, for a first look")
     parser.add_argument("--json", default="benchmarks/results.json", help="where to write the results")
     parser.add_argument("--only", nargs="*", default=None,
-                        help="throughput, models, app, bandwidth, long, redraw, startup")
+                        help="throughput, models, app, bandwidth, long, redraw, startup, map")
     args = parser.parse_args(argv)
-    wanted = set(args.only or ["throughput", "models", "app", "bandwidth", "long", "redraw", "startup"])
+    wanted = set(args.only or ["throughput", "models", "app", "bandwidth", "long", "redraw", "startup",
+                               "map"])
     rows: list[dict] = []
     headless_rate = None
     if "throughput" in wanted or "app" in wanted:
@@ -307,6 +308,10 @@ def main(argv: list[str] | None = None) -> int:
         rows += bench_loss_redraw()
     if "startup" in wanted:
         rows += bench_startup()
+    if "map" in wanted:
+        from benchmarks.map_speed import bench_map_engine, bench_map_key
+
+        rows += bench_map_engine() + bench_map_key()
     print(show(rows))
     machine = {"python": platform.python_version(), "cores": os.cpu_count(), "machine": platform.machine()}
     with open(args.json, "w", encoding="utf-8") as out:

@@ -1,3 +1,3 @@
-from lrtui.commands.main import main
+from lrtui.commands.main import program
 
-raise SystemExit(main())
+program()

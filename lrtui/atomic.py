@@ -13,14 +13,18 @@ import tempfile
 from pathlib import Path
 
 
-def write_atomic(path: str | os.PathLike, text: str, mode: int = 0o644, sync: bool = True) -> Path:
-    """`mode` 0o600 keeps a private file private; `sync=False` skips the flush to disk
-    for a file rewritten every second (a heartbeat), where the last complete copy is enough."""
+def write_atomic(path: str | os.PathLike, text: str | bytes, mode: int = 0o644,
+                 sync: bool = True) -> Path:
+    """Text is written as UTF-8, bytes (an .npz) as they are. `mode` 0o600 keeps a private
+    file private; `sync=False` skips the flush to disk for a file rewritten every second (a
+    heartbeat), where the last complete copy is enough."""
     path = Path(path)
     handle, temp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
     try:
         os.chmod(temp, mode)  # mkstemp makes it private; a run file is meant to be shared
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+        binary = isinstance(text, bytes)
+        with (os.fdopen(handle, "wb") if binary else
+              os.fdopen(handle, "w", encoding="utf-8", newline="")) as out:
             out.write(text)
             out.flush()
             if sync:

@@ -50,3 +50,13 @@ def trainings_dir() -> Path:
 def tensorflow_log() -> Path:
     """Where TensorFlow's own lines go, so that they never reach the terminal."""
     return state_dir() / "tensorflow.log"
+
+
+def recovery_dir() -> Path:
+    """Recovery runs saved on a hang-up or a kill, one per process: ~/.local/state/lrtui/recovery."""
+    return state_dir() / "recovery"
+
+
+def crash_log(stamp: str, pid: int) -> Path:
+    """The full traceback of one crash: its own file, never mixed into TensorFlow's log."""
+    return state_dir() / f"crash-{stamp}-{pid}.log"

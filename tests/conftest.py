@@ -9,6 +9,7 @@ monkey"` runs the rest; the README's command runs everything.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -29,3 +30,30 @@ def repo_root() -> Path:
 def lesson_data() -> Dataset:
     """The lesson's 100 points: x in [0, 1], y = 0.1·x + 0.5 + noise 0.1, seed 0."""
     return LESSON_DATA
+
+
+@pytest.fixture
+def pty_env(tmp_path) -> dict:
+    """The environment of an lrtui in a pseudo-terminal: its own state and config folders."""
+    environment = dict(os.environ)
+    environment.update(TERM="xterm-256color", COLUMNS="120", LINES="40",
+                       XDG_STATE_HOME=str(tmp_path / "state"),
+                       XDG_CONFIG_HOME=str(tmp_path / "config"))
+    environment.pop("TEXTUAL", None)
+    return environment
+
+
+@pytest.fixture
+def terminals():
+    """Start programs in pseudo-terminals (tests/pty_support.py); all are killed at the end."""
+    from pty_support import Terminal
+
+    started = []
+
+    def start(args, env, size=(120, 40), cwd=None):
+        terminal = Terminal(args, env, size, cwd)
+        started.append(terminal)
+        return terminal
+    yield start
+    for terminal in started:
+        terminal.close()

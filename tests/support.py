@@ -16,7 +16,7 @@ import pytest
 
 from lrtui.engine.data import generate
 from lrtui.engine.device import DeviceChoice
-from lrtui.engine.run import State
+from lrtui.engine.run import Run, State
 from lrtui.settings.fields import Settings
 
 if TYPE_CHECKING:  # the unit tests import this module too, without Textual
@@ -109,3 +109,10 @@ async def unchanged_for(pilot, app: LrApp, polls: int = 3, gap: float = 0.5) -> 
             f"paused, yet the shown step moved {shown} -> {app.snapshot.step} (poll {i + 1})"
         assert run.step == actual, \
             f"paused, yet the run's step moved {actual} -> {run.step} (poll {i + 1})"
+
+
+def solo(settings: Settings, learning_rate: float, steps: int):
+    """The real single-run engine (the lesson's assign_sub loop) at one lr: (run, its steps)."""
+    run = Run(settings.with_(learning_rate=learning_rate, steps=steps), CPU)
+    batch = run.advance(steps)
+    return run, batch

@@ -8,22 +8,27 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from textual import on
+from textual import events, messages, on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.widgets import Footer, Input
 from textual.worker import Worker, WorkerState
 
 from lrtui import stats
+from lrtui.app.key_backlog import QUIT_KEYS, KeyBacklog
+from lrtui.app.screens.blackboard_screen import BlackboardScreen
 from lrtui.app.screens.compare_screen import CompareScreen, default_learning_rates
 from lrtui.app.screens.help_screen import HelpScreen
 from lrtui.app.screens.landscape_screen import LandscapeScreen
 from lrtui.app.screens.lr_find_screen import Choice, LrFindScreen
+from lrtui.app.screens.map_screen import MapScreen
 from lrtui.app.screens.method_screen import MethodScreen
-from lrtui.app.textual_internals import SafeCommandPalette
+from lrtui.app.served import exit_for_sure, served
+from lrtui.app.shown import is_shown
+from lrtui.app.textual_internals import SafeCommandPalette, exiting
 from lrtui.app.themes import register_themes
 from lrtui.app.widgets.fit_plot import FitPlot
 from lrtui.app.widgets.hyperparams import HyperParams
@@ -35,9 +40,10 @@ from lrtui.app.widgets.status_line import StatusLine
 from lrtui.app.widgets.step_log import StepLog
 from lrtui.app.widgets.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmall
 from lrtui.engine.run import Snapshot, State, fmt
-from lrtui.settings.fields import SettingError, Settings, check
+from lrtui.settings.fields import METHOD_FIELDS, SettingError, Settings, check
 from lrtui.settings.model_fields import DATASETS, MODEL_INPUTS, inputs_of_dataset
 from lrtui.settings.presets import PRESETS, preset_values
+from lrtui.workers.map_worker import prepare
 from lrtui.workers.run_worker import Controller, reopen_run
 
 MODEL_WORDS = {
@@ -84,6 +90,8 @@ class LrApp(App):
         Binding("g", "landscape", "landscape"),
         Binding("c", "compare", "compare"),
         Binding("f", "find_lr", "find lr"),
+        Binding("m", "lr_map", "lr map"),
+        Binding("b", "blackboard", "blackboard"),
         Binding("o", "method", "optimizer"),
         Binding("v", "toggle_lr_curve", "lr curve"),
         Binding("x", "toggle_no_stop", "no-stop on/off", show=False),
@@ -111,10 +119,36 @@ class LrApp(App):
                                      load_engine=load_engine, dataset=dataset,
                                      acknowledge=True)
         self._worker: Worker | None = None
+        self._keys = KeyBacklog()
+        self._map_prepared_for: tuple | None = None  # the method the map's lanes were compiled for
         self._register_themes(settings.theme)
 
     def post_message_from_worker(self, snapshot: Snapshot) -> None:
         self.post_message(Frame(snapshot))
+
+    # -- keys: never behind them (lrtui.app.key_backlog) -------------------------
+    def post_message(self, message: Message) -> bool:
+        if isinstance(message, messages.ExitApp) and served():
+            # Behind lrtui serve: the tab closed or the app was told to stop (lrtui.app.served).
+            self.controller.shutdown()
+            exit_for_sure()
+        # A key from the terminal; the same key coming back up from a screen is forwarded.
+        typed = isinstance(message, events.Key) and not message.is_forwarded
+        if typed and message.key in QUIT_KEYS and self._keys.behind():
+            self.quit_now()  # not after the hundreds of keys still waiting
+            return True
+        posted = super().post_message(message)
+        if posted and typed:
+            self._keys.arrived()
+        return posted
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):
+            if not event.is_forwarded:
+                self._keys.handled()
+            if exiting(self):  # keys typed before the quit: nothing to do any more
+                return
+        await super().on_event(event)
 
     # -- layout ----------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -139,6 +173,12 @@ class LrApp(App):
         # TensorFlow's import holds the interpreter for seconds: start it only
         # once the first frame is on screen, so the UI shows at once.
         self.call_after_refresh(self._start_training)
+        # A frame's "shown" waits for the top screen's next refresh; a screen pushed or
+        # popped meanwhile may never refresh, and the worker would wait for good.
+        self.screen_change_signal.subscribe(self, self._screen_changed)
+
+    def _screen_changed(self, screen: Screen) -> None:
+        self.controller.frame_shown()
 
     def _start_training(self) -> None:
         stats.mark("first_frame")
@@ -151,16 +191,14 @@ class LrApp(App):
 
     # -- frames from the worker ---------------------------------------------------
     def on_frame(self, message: Frame) -> None:
-        if not self.is_running:
+        snap = message.snapshot
+        self.snapshot = snap
+        self.settings = snap.settings
+        if not self.is_running or not self.screen_stack or not is_shown(self.screen_stack[0]):
             # Shutting down: the panes may already be removed, and a frame the
             # worker posted meanwhile must not crash the exit with NoMatches.
             return
-        snap = message.snapshot
-        self.snapshot = snap
         stats.count("frames")
-        self.settings = snap.settings
-        if not self.query(HyperParams):
-            return  # a frame that arrives while the app shuts down: the panes are gone
         self.query_one(HyperParams).show(snap.settings, snap.theory, snap.predicted_steps,
                                          snap.lr_max_now, snap.scaling)
         self.query_one(StatusLine).show(snap)
@@ -196,6 +234,8 @@ class LrApp(App):
         if snap.state == State.ERROR:
             self.notify(snap.message, markup=False, title="cannot train", severity="error",
                         timeout=30)
+        if snap.state not in (State.LOADING, State.ERROR):
+            self._prepare_map(snap.settings)
         # A screen on top that shows the run (the landscape) gets every frame too.
         show = getattr(self.screen, "show_snapshot", None)
         if show is not None:
@@ -213,8 +253,15 @@ class LrApp(App):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
-            self.notify(f"the training worker stopped: {event.worker.error}", markup=False, severity="error",
+            self.notify(f"the {event.worker.name} worker stopped: {event.worker.error}", markup=False, severity="error",
                         timeout=30)
+
+    def on_click(self, event: events.Click) -> None:
+        # A click outside the field being typed in leaves it, as tab would (the field then
+        # applies its value or shows the one in use); clicks on plots do not take focus.
+        focused = self.screen.focused
+        if isinstance(focused, Input) and event.widget is not focused:
+            self.screen.set_focus(None)
 
     # -- keys ----------------------------------------------------------------------
     def action_toggle(self) -> None:
@@ -242,6 +289,10 @@ class LrApp(App):
     def action_landscape(self) -> None:
         if not isinstance(self.screen, LandscapeScreen):
             self.push_screen(LandscapeScreen())
+
+    def action_blackboard(self) -> None:
+        if not isinstance(self.screen, BlackboardScreen):
+            self.push_screen(BlackboardScreen())
 
     def action_compare(self) -> None:
         """Compare mode starts from the main run's settings; the main run pauses meanwhile."""
@@ -273,6 +324,35 @@ class LrApp(App):
             self.controller.send("set_lr", choice.learning_rate, f"set to {choice.name} "
                                  "from the range test")
 
+    def action_lr_map(self) -> None:
+        """The lr × steps map from the run's settings; enter there makes the chosen lr the run's."""
+        if isinstance(self.screen, MapScreen):
+            return
+        run = self.controller.run
+        if run is None or self.snapshot is None or self.snapshot.state in (State.LOADING, State.ERROR):
+            self.notify("the map needs TensorFlow loaded: wait for the run to be ready",
+                        severity="warning", timeout=4)
+            return
+        if self.controller.running:
+            self.controller.send("toggle")  # the map has the cores to itself meanwhile
+        self.push_screen(MapScreen(self.settings, run.dataset, run.device.name), self._lr_from_map)
+
+    def _prepare_map(self, settings: Settings) -> None:
+        """Compile the lr map's lanes in the background once the run is ready, and again for a
+        new optimizer or schedule: m then answers at once."""
+        run = self.controller.run
+        method = tuple(getattr(settings, name) for name in METHOD_FIELDS)
+        if run is None or method == self._map_prepared_for:
+            return
+        self._map_prepared_for = method
+        dataset, device = run.dataset, run.device.name
+        self.run_worker(lambda: prepare(settings, dataset, device), name="lr map warm-up",
+                        thread=True, exit_on_error=False)
+
+    def _lr_from_map(self, learning_rate: float | None) -> None:
+        if learning_rate is not None:
+            self.controller.send("set_lr", learning_rate, "set from the lr map")
+
     def action_method(self) -> None:
         if not isinstance(self.screen, MethodScreen):
             self.push_screen(MethodScreen(self.settings))
@@ -297,19 +377,23 @@ class LrApp(App):
     def action_save_run(self) -> None:
         """Save the run to a file in the current folder; `lrtui --load FILE` reopens it."""
         path = Path.cwd() / time.strftime("lrtui-run-%Y%m%d-%H%M%S.json")
-        self.controller.send("save", str(path))
-        self.notify(f"saving the run to {path.name}", markup=False, title="run file")
+        # A save still waiting for the worker takes this press too: one file, one notice.
+        if self.controller.send("save", str(path), coalesce=True):
+            self.notify(f"saving the run to {path.name}", markup=False, title="run file")
 
     def action_export_csv(self) -> None:
         path = Path.cwd() / time.strftime("lrtui-steps-%Y%m%d-%H%M%S.csv")
-        self.controller.send("export_csv", str(path))
-        self.notify(f"saving the step history to {path.name}", markup=False, title="CSV")
+        if self.controller.send("export_csv", str(path), coalesce=True):
+            self.notify(f"saving the step history to {path.name}", markup=False, title="CSV")
 
     def action_command_palette(self) -> None:
         if self.use_command_palette and not SafeCommandPalette.is_open(self):
             self.push_screen(SafeCommandPalette(id="--command-palette"))
 
     async def action_quit(self) -> None:
+        self.quit_now()
+
+    def quit_now(self) -> None:
         self.controller.shutdown()
         self.exit()
 

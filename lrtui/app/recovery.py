@@ -1,11 +1,17 @@
-"""A dropped connection loses nothing: on SIGHUP the current run is saved, then the app exits.
+"""A dropped connection or a kill loses nothing: on SIGHUP or SIGTERM the run is saved, then the app exits.
 
-Two files beside TensorFlow's log (~/.local/state/lrtui/): recovery-run.json,
-a full run file that `lrtui --load` reopens where the run stopped, and
-recovery.json, a small summary (the settings, step, weights, lr and loss of
-the last frame, and the `resume` command line: `lrtui --load …`, or, while
-TensorFlow was still loading, the options to start again). Both are written
-to a temporary file first and renamed, so neither is ever half written.
+Each process writes at most one recovery run, named after the time and its
+pid (~/.local/state/lrtui/recovery/run-DATE-TIME-PID.json), so two instances
+never overwrite each other. It is one document, written atomically
+(lrtui.atomic): the run file that `lrtui --load` reopens where the run stopped,
+with a "recovery" section (why, when, which process, the command to resume).
+While TensorFlow is still loading there is no run yet: the document is then
+of format "lrtui-recovery" and holds only the settings and the options to
+start again, which `--load` refuses with that command instead of opening
+anything stale. Only the newest KEEP recovery runs are kept.
+
+SIGTERM is handled as SIGHUP: the app exits through Textual, which gives the
+terminal back (main screen, mouse off, cursor on); exit status 128 + signal.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import json
 import os
 import shlex
 import signal
+import sys
 import threading
 import time
 from dataclasses import asdict
@@ -22,79 +29,103 @@ from pathlib import Path
 from lrtui.atomic import write_atomic
 from lrtui.engine.jsonable import finite_or_none
 from lrtui.engine.run import Snapshot
-from lrtui.locations import state_dir
+from lrtui.engine.runfile import RECOVERY_FORMAT
+from lrtui.locations import recovery_dir
 from lrtui.settings.fields import Settings
 from lrtui.settings.options import command_line
 
 VERSION = 1
+KEEP = 5
+REASONS = {signal.SIGHUP: "hangup", signal.SIGTERM: "terminated"}
 # After a hangup the terminal may be gone and a write to it may block: exit anyway.
 EXIT_GRACE_SECONDS = 3.0
-HANGUP_RETURN_CODE = 128 + signal.SIGHUP
 # The worker writes the run file between two chunks: it is done well within this.
 RUN_FILE_SECONDS = 1.5
+# What Textual writes when it gives the terminal back, for an exit that cannot wait for it.
+RESTORE_TERMINAL = "\x1b[?1000l\x1b[?1003l\x1b[?1015l\x1b[?1006l\x1b[?1049l\x1b[?25h"
 
 
-def recovery_path() -> Path:
-    return state_dir() / "recovery.json"
+def recovery_path(pid: int | None = None, when: float | None = None) -> Path:
+    """This process's recovery run: one per process, named by time and pid."""
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(when))
+    return recovery_dir() / f"run-{stamp}-{pid or os.getpid()}.json"
 
 
-def resume_command(settings: Settings, w: float | None, b: float | None) -> str:
-    """`lrtui` with every option that differs from the defaults, starting from (w, b)."""
-    return command_line(settings, "lrtui", init_w=w, init_b=b)
+def recovery_section(reason: str, path: Path, resume: str) -> dict:
+    return {"version": VERSION, "reason": reason, "pid": os.getpid(), "path": str(path),
+            "saved_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "resume": resume}
 
 
-def recovery_run_path() -> Path:
-    return state_dir() / "recovery-run.json"
+def start_again(settings: Settings, snapshot: Snapshot | None) -> str:
+    """`lrtui` with every option that differs from the defaults, from the last weights shown."""
+    if snapshot is None:
+        return command_line(settings, "lrtui")
+    return command_line(settings, "lrtui", init_w=finite_or_none(snapshot.w),
+                        init_b=finite_or_none(snapshot.b))
 
 
-def recovery_record(settings: Settings, snapshot: Snapshot | None, reason: str,
-                    run_file: Path | None = None) -> dict:
-    record = {"version": VERSION, "reason": reason,
-              "saved_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-              "settings": {k: finite_or_none(v) if isinstance(v, float) else v
-                           for k, v in asdict(settings).items()}}
-    if snapshot is not None:
-        w, b = finite_or_none(snapshot.w), finite_or_none(snapshot.b)
-        record.update(state=snapshot.state.name.lower(), step=snapshot.step, w=w, b=b,
-                      learning_rate=finite_or_none(snapshot.learning_rate), loss=finite_or_none(snapshot.loss),
-                      data=snapshot.data_source, resume=resume_command(settings, w, b))
-    else:
-        record.update(state="loading", step=0, resume=resume_command(settings, None, None))
-    if run_file is not None:  # the whole run, history and all: --load continues it exactly
-        record.update(run_file=str(run_file), resume=shlex.join(["lrtui", "--load", str(run_file)]))
-    return record
+def options_document(settings: Settings, snapshot: Snapshot | None, reason: str, path: Path) -> dict:
+    """No run to save (TensorFlow still loading): the settings and the command to start again."""
+    return {"format": RECOVERY_FORMAT, "version": VERSION,
+            "recovery": recovery_section(reason, path, start_again(settings, snapshot)),
+            "settings": {k: finite_or_none(v) if isinstance(v, float) else v
+                         for k, v in asdict(settings).items()}}
 
 
-def save_recovery(record: dict, path: Path | None = None) -> Path:
-    """Write atomically (lrtui.atomic): the old file or the whole new one, never half."""
+def save_recovery(app, reason: str, path: Path | None = None) -> Path:
+    """The whole run if the worker can write it now, else the options to start again; then prune."""
     path = path or recovery_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    return write_atomic(path, json.dumps(record, indent=2))
-
-
-def install_hangup_handler(app, loop) -> None:
-    """On SIGHUP: save the app's latest frame, stop training, exit the app.
-
-    Runs in the main thread between two bytecodes of the event loop, so it
-    only reads the last snapshot (plain Python objects, no TensorFlow) and asks
-    the loop to exit through its thread-safe door.
-    """
-    def on_hangup(signum, frame) -> None:
+    section = recovery_section(reason, path, shlex.join(["lrtui", "--load", str(path)]))
+    if not app.controller.save_and_wait(path, RUN_FILE_SECONDS, section):
         snapshot = app.snapshot
         settings = snapshot.settings if snapshot is not None else app.settings
-        run_file = recovery_run_path()
+        write_atomic(path, json.dumps(options_document(settings, snapshot, reason, path), indent=2))
+    prune()
+    return path
+
+
+def prune(keep: int = KEEP) -> None:
+    """Keep the newest `keep` recovery runs (the names sort by time)."""
+    for old in sorted(recovery_dir().glob("run-*.json"))[:-keep]:
         try:
-            run_file.parent.mkdir(parents=True, exist_ok=True)
-            saved = app.controller.save_and_wait(run_file, RUN_FILE_SECONDS)
-            save_recovery(recovery_record(settings, snapshot, "hangup", run_file if saved else None))
+            old.unlink()
+        except OSError:
+            pass
+
+
+def install_signal_handlers(app, loop) -> None:
+    """On SIGHUP or SIGTERM: save the run (or the options), stop training, exit the app.
+
+    Runs in the main thread between two bytecodes of the event loop, so it
+    reads only the last snapshot and the worker's own save, and asks the loop
+    to exit through its thread-safe door.
+    """
+    def on_signal(signum, frame) -> None:
+        code = 128 + signum
+        try:
+            save_recovery(app, REASONS[signum])
         except OSError:
             pass  # nowhere to write and nobody to tell: still exit cleanly
         app.controller.shutdown()
-        watchdog = threading.Timer(EXIT_GRACE_SECONDS, os._exit, (HANGUP_RETURN_CODE,))
+        watchdog = threading.Timer(EXIT_GRACE_SECONDS, give_up, (code,))
         watchdog.daemon = True
         watchdog.start()
         if not loop.is_running():  # the app has not started or has already stopped
-            os._exit(HANGUP_RETURN_CODE)
-        loop.call_soon_threadsafe(lambda: app.exit(return_code=HANGUP_RETURN_CODE))
+            give_up(code)
+        loop.call_soon_threadsafe(lambda: app.exit(return_code=code))
 
-    signal.signal(signal.SIGHUP, on_hangup)
+    for signum in REASONS:
+        signal.signal(signum, on_signal)
+
+
+def give_up(code: int) -> None:
+    """Exit now: put the terminal back as Textual would have, if there is still one."""
+    try:
+        terminal = sys.__stderr__
+        if terminal is not None:
+            terminal.write(RESTORE_TERMINAL)
+            terminal.flush()
+    except (OSError, ValueError):
+        pass
+    os._exit(code)

@@ -83,6 +83,21 @@ def resize(app, width: int, height: int) -> None:
     app.post_message(events.Resize(size, size))
 
 
+def is_live(node) -> bool:
+    """True while `node` is attached to the running app and is not being removed.
+
+    Textual marks a node it is removing (a dismissed screen and all its
+    children) with private flags only; `is_attached` alone stays True until
+    the removal has finished, and the app's own exit shows in `is_attached`.
+    """
+    return node.is_attached and not (node._pruning or node._closing or node._closed)
+
+
+def exiting(app) -> bool:
+    """True once `app.exit()` was called (Textual keeps the flag privately)."""
+    return app._exit
+
+
 def app_exception(app) -> BaseException | None:
     """The exception that ended the app, if any (Textual keeps it privately)."""
     return app._exception

@@ -19,7 +19,9 @@ from lrtui.locations import themes_dir
 DEFAULT_THEME = "lesson"
 COLOR_KEYS = ("primary", "secondary", "accent", "foreground", "background", "surface",
               "panel", "success", "warning", "error")
-PLOT_VARIABLES = ("fit-line", "true-line", "points", "loss-line")
+PLOT_VARIABLES = ("fit-line", "true-line", "points", "loss-line",
+                  # the lr map's colour scale: start loss (high) to OLS loss (low), and diverged
+                  "map-high", "map-mid", "map-low", "map-diverged")
 
 
 @dataclass

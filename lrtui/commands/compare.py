@@ -32,7 +32,7 @@ def add_compare_parser(commands) -> argparse.ArgumentParser:
         "compare", help="run 2 to 6 learning rates or optimizers side by side, headless",
         description="Run 2 to 6 runs on the same data from the same initial weights, in "
                     "lock-step, and print each run's log and a summary.")
-    add_options(compare, defaults=False, skip=("learning_rate", "optimizer"))
+    add_options(compare, defaults=False, skip=("learning_rate", "optimizer"), headless=True)
     compare.add_argument("--lr", dest="learning_rates", nargs="+", metavar="LR",
                          type=typed("learning_rate"), default=[0.001, 0.1, 0.9],
                          help="one learning rate per run (default: 0.001 0.1 0.9)")

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from lrtui import __version__
 from lrtui.commands.compare import add_compare_parser, run_compare_command
-from lrtui.commands.headless import headless_command
+from lrtui.commands.headless import entry, exit_now, headless_command
+from lrtui.commands.map import add_map_parser, run_map
 from lrtui.commands.watch import add_watch_parser, run_watch
 from lrtui.settings.fields import SettingError, Settings
 from lrtui.settings.options import OneLineParser, add_app_options, add_options, settings_from, typed
@@ -21,10 +22,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"lrtui {__version__}")
     add_options(parser)
     add_app_options(parser)
-    commands = parser.add_subparsers(dest="command", metavar="{run,find-lr,compare,replay,serve,watch}")
+    commands = parser.add_subparsers(dest="command",
+                                     metavar="{run,find-lr,compare,map,replay,serve,watch,recover}")
     run = commands.add_parser("run", help="train without the UI and print the step log",
                               description="Train without the UI and print the step log.")
-    add_options(run, defaults=False)
+    add_options(run, defaults=False, headless=True)
     run.add_argument("--format", choices=("table", "csv", "jsonl"), default="table",
                      help="how to print the log (default %(default)s)")
     run.add_argument("--save", metavar="RUN.json",
@@ -32,6 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.error = parser.error  # type: ignore[method-assign]
     compare = add_compare_parser(commands)
     compare.error = parser.error  # type: ignore[method-assign]
+    lane_map = add_map_parser(commands)
+    lane_map.error = parser.error  # type: ignore[method-assign]
     _add_replay(commands)
     serve = commands.add_parser(
         "serve", help="serve the app to a web browser on 127.0.0.1 (no authentication)",
@@ -42,6 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.error = parser.error  # type: ignore[method-assign]
     _add_find_lr(commands, parser)
     add_watch_parser(commands).error = parser.error  # type: ignore[method-assign]
+    commands.add_parser("recover", help="list the runs saved on a hang-up or a kill, newest first",
+                        description="List the recovery runs (saved on SIGHUP or SIGTERM), newest "
+                        "first, each with the command that reopens it.")
     return parser
 
 
@@ -71,7 +78,7 @@ def _add_find_lr(commands, parser: argparse.ArgumentParser) -> None:
         "find-lr", help="the LR range test: loss against an lr raised every step",
         description="Raise the lr exponentially from --start to --end over --num steps from "
         "the initial weights, print (lr, loss, smoothed loss) and fastai's suggestions.")
-    add_options(find, defaults=False, skip=("no_stop",))  # the sweep has its own stop
+    add_options(find, defaults=False, skip=("no_stop",), headless=True)  # the sweep has its own stop
     find.add_argument("--start", type=typed("learning_rate"), default=1e-7,
                       help="first lr of the sweep (default %(default)s)")
     find.add_argument("--end", type=typed("learning_rate"), default=10.0,
@@ -105,8 +112,14 @@ def main(argv: list[str] | None = None) -> int:
         settings = settings_from(args)
     except SettingError as error:
         parser.error(str(error))
+    if args.command == "recover" or args.load == "":
+        from lrtui.commands.recover import list_recoveries
+
+        return list_recoveries()
     if args.command == "compare":
         return run_compare_command(args, settings, parser)
+    if args.command == "map":
+        return run_map(args)
     if args.command == "serve":
         from lrtui.commands.serve import serve
 
@@ -136,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         except (RunFileError, ValueError) as error:
             print(f"lrtui: error: {error}", file=sys.stderr)
             return 2
-    from lrtui.app.runner import exit_now, run_app
+    from lrtui.app.runner import run_app
 
     exit_now(run_app(settings, fps=args.fps, mouse=not args.no_mouse, run_file=run_file))
 
@@ -145,6 +158,11 @@ def _open_watch_viewer(channel, args: argparse.Namespace) -> int:
     from lrtui.app.watch_app import run_watch_app
 
     return run_watch_app(channel, fps=args.fps, mouse=not args.no_mouse)
+
+
+def program() -> None:
+    """The `lrtui` program: main() through the one way a command ends (lrtui.commands.headless)."""
+    entry(main)
 
 
 def _find_lr(settings: Settings, args: argparse.Namespace) -> int:
@@ -158,6 +176,8 @@ def _run(settings: Settings, format: str, save: str | None) -> int:
 
     try:
         return run_headless(settings, format, save=save)
+    except BrokenPipeError:
+        raise  # the reader left (`lrtui run | head`): not a save that failed
     except OSError as error:
         print(f"lrtui: error: cannot save the run to {save}: {error.strerror or error}",
               file=sys.stderr)

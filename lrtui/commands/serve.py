@@ -5,11 +5,19 @@ to `serve`. The server listens on 127.0.0.1 and has no authentication: anyone
 who can reach the port can drive the app and write files where it runs. From
 another machine, tunnel it: `ssh -L 8000:127.0.0.1:8000 gpu-box`, then open
 http://127.0.0.1:8000 on your side.
+
+Stopping the server (ctrl+c, SIGTERM) stops every app it started: each gets
+SIGTERM at once, so the server does not sit out aiohttp's shutdown wait for
+tabs that are still open, and each app also leaves by itself once its server
+is gone (lrtui.app.served).
 """
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
+from pathlib import Path
 
 from lrtui.settings.fields import Settings
 from lrtui.settings.options import command_line
@@ -18,11 +26,28 @@ HOST = "127.0.0.1"
 
 
 def app_command(settings: Settings, fps: float, load: str | None = None) -> str:
-    """The shell command each browser session runs: this Python, this lrtui, these options."""
+    """The shell command each browser session runs: this Python, this lrtui, these options.
+
+    textual-serve runs it through a shell; `exec` makes the app that shell's process, so the
+    server's signals reach the app itself and no shell is left between them."""
     argv = [sys.executable, "-m", "lrtui", "--fps", repr(fps)]
     if load:
         argv += ["--load", load]
-    return command_line(settings, *argv)
+    return "exec " + command_line(settings, *argv)
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (Linux's /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
 
 
 def notice(port: int) -> str:
@@ -41,7 +66,17 @@ def serve(settings: Settings, port: int, fps: float = 15.0, load: str | None = N
               "install it with: pip install 'lrtui[serve]'", file=sys.stderr)
         return 2
     print(notice(port), flush=True)
-    server = Server(app_command(settings, fps, load), host=HOST, port=port, title="lrtui")
+
+    class OwningServer(Server):
+        def request_exit(self) -> None:
+            for app in children(os.getpid()):  # the apps, one per tab
+                try:
+                    os.kill(app, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+            super().request_exit()
+
+    server = OwningServer(app_command(settings, fps, load), host=HOST, port=port, title="lrtui")
     try:
         server.serve()
     except OSError as error:  # the port is taken, most often

@@ -5,15 +5,21 @@ entry per run. Each step computes all runs' losses in one [runs, points]
 matrix, takes the gradients with GradientTape and applies each run's own
 update rule elementwise, so R runs cost one compiled call, not R Python loops.
 
-The loss is the model's own (lrtui.engine.models) with a lane axis: the line
-keeps its w and b vectors; any other model trains θ of shape [runs, P], one
-row per run, and records loss, lr and |∇L| per run instead of w, b, dw, db.
-
 A run whose loss goes non-finite (or past its loss limit) freezes: its row for
 that step is recorded, its update is not applied, and it keeps its last
 finite weights while the others go on; unless stopping is off, when every run
 trains through to inf and NaN as the lesson's loop does. A run can also be held (paused on its
 own); a held run neither steps nor records.
+
+The loss is the model's own (lrtui.engine.models) with a lane axis: the line
+keeps its w and b vectors; any other model trains θ of shape [runs, P], one
+row per run, and records loss, lr and |∇L| per run instead of w, b, dw, db.
+
+Compare mode runs a handful of lanes and records every field; the lr map runs
+hundreds and records only the loss (`record`), compiles only the rule it uses
+(`switchable=False`: compare mode can switch a lane's rule without a retrace,
+the map never does) and may follow an lr schedule (`method`), the same factor
+per step as the single-run trainer's.
 """
 
 from __future__ import annotations
@@ -23,10 +29,12 @@ from dataclasses import dataclass
 import numpy as np
 import tensorflow as tf
 
+from lrtui.engine import schedules
 from lrtui.engine.compiled import compile_chunk
 from lrtui.engine.data import Dataset
 from lrtui.engine.models import Line, Model
-from lrtui.engine.update_rules import ADAGRAD_START, CODES, rule_constants
+from lrtui.engine.update_rules import ADAGRAD_START, CODES, OPTIMIZERS, rule_constants
+from lrtui.settings.fields import Settings
 
 CAPACITIES = (1, 64, 1024, 16384)
 # The rows a chunk records per step and run; `live` says whether the run took part.
@@ -45,20 +53,35 @@ class BatchRecords:
 
 class BatchedTrainer:
     def __init__(self, dataset: Dataset, device: str, learning_rates, optimizers,
-                 init_w: float, init_b: float, jit: bool = True, model: Model | None = None,
+                 init_w: float, init_b: float, jit: bool = True,
+                 record: tuple[str, ...] | None = None, switchable: bool = True,
+                 method: Settings | None = None, model: Model | None = None,
                  initial: np.ndarray | None = None):
-        """`model` defaults to the lesson's line; another model's runs all start from
-        `initial` (θ, default: the model's own start with seed 0)."""
+        """`model` defaults to the lesson's line from (init_w, init_b); another model's runs
+        all start from `initial` (θ, default: the model's own start with seed 0). `record`
+        defaults to every field the model has."""
         self.model = model or Line(init_w, init_b)
         self.is_line = isinstance(self.model, Line)
-        self.fields = FIELDS if self.is_line else MODEL_FIELDS
+        available = FIELDS if self.is_line else MODEL_FIELDS
+        record = available if record is None else record
         self.runs = len(learning_rates)
         if len(optimizers) != self.runs:
             raise ValueError("one optimizer per learning rate")
+        unknown = [name for name in record if name not in available]
+        if unknown:
+            raise ValueError(f"no such record: {', '.join(unknown)}")
+        if method is not None and (method.schedule == "plateau" or method.batch_size):
+            raise ValueError("lanes follow a schedule of the step only, on the full batch")
         self.device = device
         self.jit = jit
         self.traces = 0  # one trace serves all runs and every lr
         self.optimizers = tuple(optimizers)
+        self.record = tuple(record)
+        self.switchable = switchable
+        # The schedule and the rules' constants (momentum, rho, ...) are compiled in.
+        self.method = method
+        self.constants = rule_constants() if method is None else {
+            name: float(getattr(method, name)) for name in rule_constants()}
         self._chunks: dict[int, object] = {}
         r = self.runs
         # One row of parameters per run: the line's w and b are [runs]; θ is [runs, P].
@@ -125,6 +148,14 @@ class BatchedTrainer:
             mask[run] = True
         return mask
 
+    def set_data(self, dataset: Dataset) -> None:
+        """New points for every lane; x and y have no fixed length, so nothing retraces."""
+        self.x.assign(dataset.x)
+        self.y.assign(dataset.y)
+
+    def set_learning_rates(self, learning_rates) -> None:
+        self.learning_rate.assign(np.asarray(learning_rates, np.float32))
+
     def set_learning_rate(self, run: int, learning_rate: float) -> None:
         values = self.learning_rate.numpy()
         values[run] = learning_rate
@@ -132,6 +163,8 @@ class BatchedTrainer:
 
     def set_optimizer(self, run: int, optimizer: str) -> None:
         """Switch one run's rule; its weights stay, its optimizer state starts afresh."""
+        if not self.switchable and optimizer not in self.optimizers:
+            raise ValueError(f"{optimizer} was not compiled into these lanes")
         optimizers = list(self.optimizers)
         optimizers[run] = optimizer
         self.optimizers = tuple(optimizers)
@@ -148,10 +181,9 @@ class BatchedTrainer:
     def set_held(self, held) -> None:
         self.held.assign(np.asarray(held, bool))
 
-    def set_loss_limit(self, run: int, limit: float) -> None:
-        values = self.loss_limit.numpy()
-        values[run] = limit
-        self.loss_limit.assign(values)
+    def set_loss_limit(self, run: int | None, limit: float) -> None:
+        """The loss past which a run (or every run: None) counts as diverged and freezes."""
+        self.loss_limit.assign(np.where(self._mask(run), np.float32(limit), self.loss_limit.numpy()))
 
     def set_stopping(self, stop: bool) -> None:
         self.stop_at_divergence.assign(bool(stop))
@@ -189,7 +221,7 @@ class BatchedTrainer:
     # -- training ----------------------------------------------------------
     def run(self, count: int) -> BatchRecords:
         """Up to `count` lock-steps of every run that is neither held nor frozen."""
-        capacity = next((c for c in CAPACITIES if c >= count), CAPACITIES[-1])
+        capacity = _capacity(count)
         count = min(count, capacity)
         chunk = self._chunks.get(capacity) or self._compile(capacity)
         before = self.frozen.numpy().copy()
@@ -197,8 +229,9 @@ class BatchedTrainer:
             done, records = chunk(tf.constant(count, tf.int32))
         done = int(done)
         array = records.numpy()[:done].astype(np.float64)  # (steps, fields, runs)
-        values = {name: array[:, i, :] for i, name in enumerate(self.fields)}
-        values["live"] = values["live"] > 0.5
+        values = {name: array[:, i, :] for i, name in enumerate(self.record)}
+        if "live" in values:
+            values["live"] = values["live"] > 0.5
         return BatchRecords(values, self.frozen.numpy() & ~before, done)
 
     def _compile(self, capacity: int):
@@ -206,8 +239,12 @@ class BatchedTrainer:
         lr_var, code_var, t_var = self.learning_rate, self.code, self.t
         slot1, slot2 = self.slot1, self.slot2
         frozen, held, loss_limit = self.frozen, self.held, self.loss_limit
-        is_line = self.is_line
+        record, method, constants = self.record, self.method, self.constants
+        # All six rules, picked per lane, unless the lanes' rules are fixed.
+        rules = OPTIMIZERS if self.switchable else tuple(sorted(set(self.optimizers), key=CODES.get))
+        scheduled = method is not None and method.schedule != "constant"
         stopping = self.stop_at_divergence
+        is_line = self.is_line
 
         def per_run(value, like):
             """A [runs] vector shaped to meet `like` ([runs] or [runs, P]) elementwise."""
@@ -226,17 +263,21 @@ class BatchedTrainer:
                 good = good & (finite if len(slope.shape) == 1 else tf.reduce_all(finite, axis=1))
             good = good | ~stopping.read_value()
             lr = lr_var.read_value()
+            if scheduled:
+                # The step a lane is at is the number of updates it has taken.
+                lr = lr * schedules.factor(method, tf.cast(t_var, tf.int32))
+            fields = {"loss": loss, "lr": lr, "live": tf.cast(live, tf.float32)}
             if is_line:
                 dw, db = slopes
-                row = [loss, self.w.read_value(), self.b.read_value(), dw, db, lr]
+                fields.update(w=self.w.read_value(), b=self.b.read_value(), dw=dw, db=db)
             else:
-                row = [loss, lr, tf.norm(slopes[0], axis=1)]
-            records = records.write(i, tf.stack(row + [tf.cast(live, tf.float32)]))
+                fields["grad_norm"] = tf.norm(slopes[0], axis=1)
+            records = records.write(i, tf.stack([fields[name] for name in record]))
             move = live & good
             t_next = t_var + 1.0
             for k, (param, slope) in enumerate(zip(trained, slopes)):
                 new, n1, n2 = _update(per_run(code_var, param), param, slope, slot1[k], slot2[k],
-                                      per_run(lr, param), per_run(t_next, param))
+                                      per_run(lr, param), per_run(t_next, param), constants, rules)
                 moving = per_run(move, param)
                 for variable, value in ((param, new), (slot1[k], n1), (slot2[k], n2)):
                     variable.assign(tf.where(moving, value, variable))
@@ -259,43 +300,51 @@ class BatchedTrainer:
         self._chunks[capacity] = compiled
         return compiled
 
-    def warm_up(self) -> None:
-        for capacity in CAPACITIES[:3]:
+    def warm_up(self, counts=None) -> None:
+        """Compile the chunks that runs of these step counts will use (default: the small ones)."""
+        capacities = CAPACITIES[:3] if counts is None else sorted({_capacity(c) for c in counts})
+        for capacity in capacities:
             if capacity not in self._chunks:
                 self._compile(capacity)
 
 
-def _update(code, param, grad, slot1, slot2, lr, t):
-    """Every rule's next (param, slot1, slot2), picked per run by its optimizer code."""
-    k = rule_constants()
+def _capacity(count: int) -> int:
+    return next((c for c in CAPACITIES if c >= count), CAPACITIES[-1])
+
+
+def _update(code, param, grad, slot1, slot2, lr, t, k, rules):
+    """The next (param, slot1, slot2) under each lane's rule, for the rules compiled in."""
     g2 = grad * grad
-    # gd: the lesson's update.
-    gd = param - lr * grad
-    # momentum: v ← μ·v − lr·g; p ← p + v.
     velocity = k["momentum"] * slot1 - lr * grad
-    momentum = param + velocity
-    # nesterov: the same velocity, the step looks ahead along it.
-    nesterov = param + k["momentum"] * velocity - lr * grad
-    # rmsprop: s ← ρ·s + (1−ρ)·g²; p ← p − lr·g/√(s + ε) (ε inside the root, as in Keras 3).
     mean_square = k["rho"] * slot1 + (1 - k["rho"]) * g2
-    rmsprop = param - lr * grad / tf.sqrt(mean_square + k["epsilon"])
-    # adagrad: a ← a + g²; p ← p − lr·g/√(a + ε).
     accumulator = slot1 + g2
-    adagrad = param - lr * grad / tf.sqrt(accumulator + k["epsilon"])
-    # adam: bias-corrected first and second moments.
     m = slot1 + (grad - slot1) * (1 - k["beta_1"])
     v = slot2 + (g2 - slot2) * (1 - k["beta_2"])
-    alpha = lr * tf.sqrt(1 - tf.pow(k["beta_2"], t)) / (1 - tf.pow(k["beta_1"], t))
-    adam = param - alpha * m / (tf.sqrt(v) + k["epsilon"])
 
-    def pick(options):
-        out = options[0]
-        for index in range(1, len(options)):
-            out = tf.where(tf.equal(code, index), options[index], out)
-        return out
+    def gd():  # the lesson's update
+        return param - lr * grad, slot1, slot2
 
-    # Order as in CODES: gd, momentum, nesterov, rmsprop, adagrad, adam.
-    new_param = pick([gd, momentum, nesterov, rmsprop, adagrad, adam])
-    new_slot1 = pick([slot1, velocity, velocity, mean_square, accumulator, m])
-    new_slot2 = pick([slot2, slot2, slot2, slot2, slot2, v])
-    return new_param, new_slot1, new_slot2
+    def momentum():  # v ← μ·v − lr·g; p ← p + v
+        return param + velocity, velocity, slot2
+
+    def nesterov():  # the same velocity, the step looks ahead along it
+        return param + k["momentum"] * velocity - lr * grad, velocity, slot2
+
+    def rmsprop():  # s ← ρ·s + (1−ρ)·g²; p ← p − lr·g/√(s + ε), as Keras 3 writes it
+        return param - lr * grad / tf.sqrt(mean_square + k["epsilon"]), mean_square, slot2
+
+    def adagrad():  # a ← a + g²; p ← p − lr·g/√(a + ε)
+        return param - lr * grad / tf.sqrt(accumulator + k["epsilon"]), accumulator, slot2
+
+    def adam():  # bias-corrected first and second moments
+        alpha = lr * tf.sqrt(1 - tf.pow(k["beta_2"], t)) / (1 - tf.pow(k["beta_1"], t))
+        return param - alpha * m / (tf.sqrt(v) + k["epsilon"]), m, v
+
+    rule = {"gd": gd, "momentum": momentum, "nesterov": nesterov, "rmsprop": rmsprop,
+            "adagrad": adagrad, "adam": adam}
+    outs = [rule[name]() for name in rules]
+    new = list(outs[0])
+    for name, out in zip(rules[1:], outs[1:]):
+        chosen = tf.equal(code, CODES[name])
+        new = [tf.where(chosen, a, b) for a, b in zip(out, new)]
+    return tuple(new)

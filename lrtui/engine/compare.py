@@ -22,7 +22,7 @@ from lrtui.engine.models import Model, model_of
 from lrtui.engine.records import StepBatch
 from lrtui.engine.run import DIVERGENCE_FACTOR, Event, State, fmt, make_dataset, overflow_note
 from lrtui.engine.stability import diverging_reason
-from lrtui.engine.theory import WITHIN, WITHIN_FLOOR, Theory, theory_for
+from lrtui.engine.theory import Theory, first_converged, theory_for
 from lrtui.settings.fields import Settings
 
 MIN_RUNS, MAX_RUNS = 2, 6
@@ -225,11 +225,11 @@ class CompareRun:
         self.histories[k].add(batch)
         self.pending_rows.extend((k, row) for row in log_rows(batch, self.settings.log_every))
         self.steps[k] += batch.updates
-        target = self.theory.ols_loss * (1 + WITHIN) + WITHIN_FLOOR if self.theory else -np.inf
         if self.reached_at[k] is None:
-            hits = np.flatnonzero(batch.loss <= target)
-            if len(hits):
-                self.reached_at[k] = int(batch.step[hits[0]])
+            target = self.theory.converged_loss if self.theory else -np.inf
+            first = int(first_converged(batch.loss, target))
+            if first >= 0:
+                self.reached_at[k] = int(batch.step[first])
         if batch.diverged:
             self.status[k] = RunStatus.DIVERGED
             self.diverged_at[k] = int(batch.step[-1])

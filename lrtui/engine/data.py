@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 
 MAX_ROWS = 10_000_000
+# The loss squares x and y in float32 (largest 3.4e38): beyond this a square overflows.
+MAX_VALUE = 1e19
 
 
 class DataError(ValueError):
@@ -50,8 +52,11 @@ def _cell(text: str, path: Path, row: int, column: str) -> float:
         value = float(text)
     except ValueError:
         raise DataError(f"{path}: row {row}: {column} '{text.strip()}' is not a number") from None
-    if not math.isfinite(value) or abs(value) > 1e30:
+    if not math.isfinite(value):
         raise DataError(f"{path}: row {row}: {column} '{text.strip()}' is not a finite number")
+    if abs(value) > MAX_VALUE:
+        raise DataError(f"{path}: row {row}: {column} '{text.strip()}' is too large: its square "
+                        f"overflows float32, which the loss is computed in; use values within ±{MAX_VALUE:g}")
     return value
 
 
@@ -90,8 +95,17 @@ def load_csv(path: str | Path) -> Dataset:
                         elif "x" in names and "y" in names:
                             where = (names.index("x"), names.index("y"))
                         elif len(row) < 2:
-                            raise DataError(f"{path}: needs two columns x,y; the header has one")
+                            hint = (": the file looks separated by ';', lrtui reads commas (x,y)"
+                                    if ";" in row[0] else "")
+                            raise DataError(f"{path}: needs two columns x,y; the header has one{hint}")
+                        elif len(row) > 2:
+                            raise DataError(f"{path}: {len(row)} columns ({', '.join(c.strip() for c in row)}) "
+                                            "and none named x and y (or x1, x2 and label): name the "
+                                            "columns to fit")
                         continue
+                    if len(row) > 2:
+                        raise DataError(f"{path}: {len(row)} columns and no header: with more than "
+                                        "two, a header must name the x and y (or x1, x2, label) columns")
                 if len(row) <= max(where):
                     count = "two" if columns == ONE_INPUT else "three"
                     raise DataError(f"{path}: row {number}: needs {count} columns "

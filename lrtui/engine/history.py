@@ -5,7 +5,8 @@ A run can last ten million steps; the loss pane is a hundred columns wide.
 span of steps with the min, max and last loss, the last (w, b) in it (NaN for
 models other than the line) and the last sharpness measured in it (NaN if none).
 When the buckets run out, neighbours merge and each bucket covers twice the
-span: memory and redraw cost stay flat however long the run goes.
+span: memory and redraw cost stay flat however long the run goes. The lr
+map keeps its loss matrix the same way, one column per learning rate.
 """
 
 from __future__ import annotations
@@ -35,62 +36,92 @@ class CurveView:
 
 
 class LossHistory:
-    def __init__(self, buckets: int = 2048):
+    """Bucketed loss of one run, or of many lanes in lock-step (`lanes`, for the lr map).
+
+    With lanes, every array gains a second axis of one column per lane; the
+    buckets, their spans and their merging are the same for all lanes.
+    `carried` names the records whose last value each bucket keeps besides
+    the loss (the weights and lr of a run; nothing for the map).
+    """
+
+    def __init__(self, buckets: int = 2048, lanes: int | None = None,
+                 carried: tuple[str, ...] = ("w", "b", "lr")):
         self.capacity = buckets
+        self.lanes = lanes
+        self.carried = carried
         self.clear()
 
     def clear(self) -> None:
+        shape = (self.capacity,) if self.lanes is None else (self.capacity, self.lanes)
         self.span = 1
         self.count = 0
-        self.low = np.full(self.capacity, np.inf)
-        self.high = np.full(self.capacity, -np.inf)
-        self.last = np.zeros(self.capacity)
-        self.w = np.zeros(self.capacity)
-        self.b = np.zeros(self.capacity)
-        self.lr = np.zeros(self.capacity)
-        self.sharpness = np.full(self.capacity, np.nan)
+        self.low = np.full(shape, np.inf)
+        self.high = np.full(shape, -np.inf)
+        self.last = np.zeros(shape)
+        for name in self.carried:
+            setattr(self, name, np.zeros(shape))
+        self.sharpness = np.full(shape, np.nan)
 
     def add(self, batch: StepBatch) -> None:
-        if len(batch) == 0:
+        # Another model than the line has no w and b: its buckets keep NaN there.
+        nan = np.full(len(batch), np.nan)
+        self.add_steps(batch.step, batch.loss, **{
+            name: nan if getattr(batch, name) is None else getattr(batch, name)
+            for name in self.carried})
+        if batch.sharpness is not None and len(batch):
+            self._add_sharpness(batch.step, batch.sharpness)
+
+    def _add_sharpness(self, step: np.ndarray, sharpness: np.ndarray) -> None:
+        """Each bucket keeps the last sharpness measured in it (the measured steps are few)."""
+        index = step // self.span
+        starts = np.flatnonzero(np.r_[True, index[1:] != index[:-1]])
+        # The last measured step of each bucket: the latest finite index, -1 where none.
+        measured = np.where(np.isfinite(sharpness), np.arange(len(step)), -1)
+        latest = np.maximum.reduceat(measured, starts)
+        hit = latest >= 0
+        self.sharpness[index[starts][hit]] = sharpness[latest[hit]]
+
+    def add_steps(self, step: np.ndarray, loss: np.ndarray, **carried: np.ndarray) -> None:
+        """Consecutive steps' losses (one row per step; one column per lane with lanes)."""
+        if len(step) == 0:
             return
-        while int(batch.step[-1]) // self.span >= self.capacity:
+        while int(step[-1]) // self.span >= self.capacity:
             self._coarsen()
-        index = batch.step // self.span
+        index = step // self.span
         starts = np.flatnonzero(np.r_[True, index[1:] != index[:-1]])
         where = index[starts]
-        ends = np.r_[starts[1:], len(batch)] - 1
-        loss = batch.loss
+        ends = np.r_[starts[1:], len(step)] - 1
         # NaN would poison min/max: it is kept as +inf, still "bad" to the plot.
         loss = np.where(np.isnan(loss), np.inf, loss)
-        self.low[where] = np.minimum(self.low[where], np.minimum.reduceat(loss, starts))
-        self.high[where] = np.maximum(self.high[where], np.maximum.reduceat(loss, starts))
+        self.low[where] = np.minimum(self.low[where], np.minimum.reduceat(loss, starts, axis=0))
+        self.high[where] = np.maximum(self.high[where], np.maximum.reduceat(loss, starts, axis=0))
         self.last[where] = loss[ends]
-        self.w[where] = batch.w[ends] if batch.is_line else np.nan
-        self.b[where] = batch.b[ends] if batch.is_line else np.nan
-        self.lr[where] = batch.lr[ends]
-        if batch.sharpness is not None:
-            # The last measured step of each bucket: the latest finite index, -1 where none.
-            measured = np.where(np.isfinite(batch.sharpness), np.arange(len(batch)), -1)
-            latest = np.maximum.reduceat(measured, starts)
-            hit = latest >= 0
-            self.sharpness[where[hit]] = batch.sharpness[latest[hit]]
+        for name in self.carried:
+            getattr(self, name)[where] = carried[name][ends]
         self.count = max(self.count, int(where[-1]) + 1)
 
     def _coarsen(self) -> None:
-        half = self.capacity // 2
-        self.low = np.r_[np.minimum(self.low[0::2], self.low[1::2]), np.full(half, np.inf)]
-        self.high = np.r_[np.maximum(self.high[0::2], self.high[1::2]), np.full(half, -np.inf)]
-        for name in ("last", "w", "b", "lr"):
+        def pad(values, fill):
+            return np.concatenate([values, np.full_like(values, fill)])
+
+        self.low = pad(np.minimum(self.low[0::2], self.low[1::2]), np.inf)
+        self.high = pad(np.maximum(self.high[0::2], self.high[1::2]), -np.inf)
+        # The later bucket of a pair holds the later values, unless it is still empty.
+        later_used = np.arange(1, self.capacity, 2) < self.count
+        if self.lanes is not None:
+            later_used = later_used[:, None]
+        for name in ("last",) + self.carried:
             values = getattr(self, name)
-            # The later bucket of a pair holds the later values, unless it is still empty.
-            later_used = np.arange(1, self.capacity, 2) < self.count
-            merged = np.where(later_used, values[1::2], values[0::2])
-            setattr(self, name, np.r_[merged, np.zeros(half)])
+            setattr(self, name, pad(np.where(later_used, values[1::2], values[0::2]), 0.0))
         # A pair's sharpness is the later bucket's, unless it measured none.
         later, earlier = self.sharpness[1::2], self.sharpness[0::2]
-        self.sharpness = np.r_[np.where(np.isfinite(later), later, earlier), np.full(half, np.nan)]
+        self.sharpness = pad(np.where(np.isfinite(later), later, earlier), np.nan)
         self.count = (self.count + 1) // 2
         self.span *= 2
+
+    def steps(self) -> np.ndarray:
+        """The first step of each bucket in use."""
+        return np.arange(self.count, dtype=np.int64) * self.span
 
     def load(self, view: CurveView) -> None:
         """Start over from a saved view (a Keras viewer attaching after old detail was dropped)."""
@@ -107,8 +138,7 @@ class LossHistory:
     def view(self) -> CurveView:
         n = self.count
         return CurveView(
-            np.arange(n, dtype=np.int64) * self.span,
-            self.low[:n].copy(), self.high[:n].copy(), self.last[:n].copy(),
+            self.steps(), self.low[:n].copy(), self.high[:n].copy(), self.last[:n].copy(),
             self.w[:n].copy(), self.b[:n].copy(), self.span, self.lr[:n].copy(),
             self.sharpness[:n].copy(),
         )

@@ -58,6 +58,14 @@ def describe_schedule(settings: Settings) -> str:
     return " ".join(parts)
 
 
+def batch_that_fits(settings: Settings, n: int) -> tuple[Settings, str]:
+    """A batch larger than the data is the whole data: the settings that say so, and why."""
+    if settings.batch_size <= n:
+        return settings, ""
+    return settings.with_(batch_size=0), (f"batch size {settings.batch_size:,} is more than the "
+                                          f"{n:,} points: every step uses all {n:,} (full batch)")
+
+
 def describe_batch(settings: Settings, n: int) -> str:
     size = settings.batch_size
     if size == 0 or size >= n:

@@ -18,7 +18,7 @@ from lrtui.engine.device import DeviceChoice
 from lrtui.engine.fit_view import FitView, fit_view
 from lrtui.engine.history import CurveView, LogRow, LossHistory, log_rows, row_at
 from lrtui.engine.landscape import loss_at, moments_of
-from lrtui.engine.method import describe
+from lrtui.engine.method import batch_that_fits, describe
 from lrtui.engine.models import Model, model_of
 from lrtui.engine.quadratic import Curvature, scaling_of
 from lrtui.engine.recording import Recording
@@ -28,6 +28,8 @@ from lrtui.engine.theory import Theory, theory_for
 from lrtui.settings.fields import DATA_FIELDS, METHOD_FIELDS, Settings, check
 from lrtui.settings.model_fields import MODEL_FIELDS
 
+# The blackboard draws the last few steps as jumps: their weights travel in every frame.
+RECENT_STEPS = 12
 # A loss this many times its value at the start of the run counts as diverged:
 # the run stops while the weights are still finite, so a lower lr can recover.
 DIVERGENCE_FACTOR = 1e12
@@ -87,6 +89,9 @@ class Snapshot:
     fit: FitView | None = None  # what the fit pane draws for models other than the line
     # The line and poly: the curvature on the raw and on the z-scored inputs (feature scaling).
     scaling: tuple[Curvature, Curvature] | None = None
+    # The weights of the last few steps, the current weights last (the blackboard's jumps).
+    recent_w: np.ndarray | None = None
+    recent_b: np.ndarray | None = None
 
 
 def fmt(value: float) -> str:
@@ -119,13 +124,15 @@ class Run:
         if not usable_learning_rate(settings.learning_rate):
             raise ValueError(f"learning rate {fmt(settings.learning_rate)}: "
                              "it must be a finite number above 0")
-        self.settings = settings
         self.device = device
         self.dataset = dataset or make_dataset(settings)
+        settings, batch_note = batch_that_fits(settings, self.dataset.n)
+        self.settings = settings
         self.sharpness_default = sharpness_default
         self._build_model()
         self.history = LossHistory()
         self.recording = Recording(line=self.model.name == "line")  # every step, for run files
+        self._recent = np.zeros((3, 0))  # step, w, b of the line's last RECENT_STEPS steps
         self.data_version = 1
         self.state = State.READY
         self.budget_end = settings.steps
@@ -139,6 +146,8 @@ class Run:
         self._prediction: tuple = (None, None)
         if device.note:
             self.say(device.note, "warning")
+        if batch_note:
+            self.say(batch_note, "warning")
         self._say_if_singular()
         self._warn_if_unstable(settings.learning_rate)
 
@@ -226,6 +235,9 @@ class Run:
             self.start_loss = float(full_loss(batch.w[0], batch.b[0]) if full_loss else batch.loss[0])
         self._watch_overflow(batch)
         self.history.add(batch)
+        if batch.is_line:
+            self._recent = np.concatenate([self._recent, np.stack([batch.step, batch.w, batch.b])],
+                                          axis=1)[:, -RECENT_STEPS:]
         self.recording.add(batch)
         every = self.settings.log_every
         self.pending_rows.extend(log_rows(batch, every, full_loss))
@@ -371,6 +383,7 @@ class Run:
         s = self.settings
         self.trainer.reset_to(self.initial_theta())
         self.history.clear()
+        self._recent = np.zeros((3, 0))
         self.recording.clear()
         self.latest = None
         self.sharpness = None
@@ -398,6 +411,10 @@ class Run:
         data = make_dataset(settings) if fresh & set(DATA_FIELDS) else self.dataset
         if fresh:  # the model is made now too, so that a bad pair changes nothing
             model_of(settings, data.inputs)
+        if not any(getattr(settings, f) != getattr(old, f) for f in DATA_FIELDS):
+            settings, batch_note = batch_that_fits(settings, self.dataset.n)
+            if batch_note:
+                self.say(batch_note, "warning")
         self.settings = settings
         if settings.learning_rate != old.learning_rate:
             self.settings = old.with_(learning_rate=old.learning_rate)
@@ -493,6 +510,11 @@ class Run:
         loss = self.latest.loss if self.latest and self.latest.step == self.step else None
         if loss is None:
             loss = self.current_loss()
+        steps, recent_w, recent_b = self._recent
+        if self.model.name != "line":
+            recent_w = recent_b = None
+        elif not len(steps) or steps[-1] < self.step:  # the weights the last step moved to
+            recent_w, recent_b = np.r_[recent_w, w], np.r_[recent_b, b]
         return Snapshot(
             state=self.state, step=self.step, budget_end=self.budget_end, w=w, b=b, loss=loss,
             learning_rate=self.learning_rate, settings=self.settings, theory=self.theory,
@@ -508,6 +530,7 @@ class Run:
             fit=None if self.model.name == "line" else
             fit_view(self.trainer.predict, self.dataset.x),
             scaling=self.scaling,
+            recent_w=recent_w, recent_b=recent_b,
         )
 
     def _predicted(self) -> float | None:

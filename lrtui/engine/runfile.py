@@ -42,6 +42,8 @@ FORMAT = "lrtui-run"
 HISTORY = ("low", "high", "last", "w", "b", "sharpness")
 RECORDS = ("loss", "w", "b", "dw", "db", "lr", "grad_norm", "sharpness")
 VERSION = 1
+# A recovery saved before the run existed (lrtui.app.recovery): settings only, never a run.
+RECOVERY_FORMAT = "lrtui-recovery"
 MAX_STORED_POINTS = 1_000_000
 
 
@@ -122,7 +124,9 @@ def document_of(run: Run) -> dict:
     return {
         "format": FORMAT,
         "version": VERSION,
-        "settings": dataclasses.asdict(settings),
+        # The data file by its absolute path: --load works from any folder (the checksum decides).
+        "settings": {**dataclasses.asdict(settings),
+                     "data": str(Path(settings.data).resolve()) if settings.data else None},
         "data": data,
         "initial": {"w": settings.init_w, "b": settings.init_b},
         "end": {
@@ -148,8 +152,12 @@ def document_of(run: Run) -> dict:
     }
 
 
-def save_run(run: Run, path: str | Path) -> Path:
-    return write_atomic(path, json.dumps(document_of(run), separators=(",", ":")) + "\n")
+def save_run(run: Run, path: str | Path, recovery: dict | None = None) -> Path:
+    """Write the run; a recovery run carries its "recovery" section in the same document."""
+    document = document_of(run)
+    if recovery is not None:
+        document["recovery"] = recovery
+    return write_atomic(path, json.dumps(document, separators=(",", ":")) + "\n")
 
 
 # -- reading -------------------------------------------------------------------------
@@ -169,6 +177,10 @@ def read_run_file(path: str | Path) -> RunFile:
     except json.JSONDecodeError as error:
         raise RunFileError(f"{path}: not a complete run file (JSON breaks at line {error.lineno}, "
                            f"column {error.colno}: {error.msg}); was it cut short?") from None
+    if isinstance(doc, dict) and doc.get("format") == RECOVERY_FORMAT:
+        resume = (doc.get("recovery") or {}).get("resume", "lrtui")
+        raise RunFileError(f"{path}: saved while TensorFlow was still loading, so it holds no run; "
+                           f"start again with: {resume}")
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise RunFileError(f"{path}: not an lrtui run file (no \"format\": \"{FORMAT}\")")
     version = doc.get("version")
@@ -212,7 +224,9 @@ def _settings(raw: dict) -> Settings:
         if value is None and name in optional:
             values[name] = None
         elif name in PARSERS:
-            values[name] = PARSERS[name](parser_text(value))
+            # A full batch is stored as 0; its parser reads it as "full" (a typed 0 is refused).
+            text = "full" if name == "batch_size" and value == 0 else parser_text(value)
+            values[name] = PARSERS[name](text)
         elif name in ("data", "theme"):
             if value is not None and not isinstance(value, str):
                 raise ValueError(f"setting {name} is not text")

@@ -5,7 +5,9 @@ H = 2·[[m2, m1], [m1, 1]] with m1 = mean(x), m2 = mean(x²). Plain gradient
 descent converges iff 0 < lr < 2/λmax; above 1/λmax the weights' steep
 component zig-zags while the loss still falls every step. 2/(λmax + λmin) is
 the lr with the fastest worst-case asymptotic rate; from a given start,
-another lr can get close sooner (`steps_to_within` tells how soon).
+another lr can get close sooner (`steps_to_within` tells how soon). Compare
+mode and the lr map measure the same thing on real runs with
+`converged_loss` and `first_converged`.
 
 When every x is the same, λmin = 0: a whole line of (w, b) fits equally well,
 gradient descent never moves along it, and there is no lr_opt.
@@ -57,6 +59,11 @@ class Theory:
         return 2.0 / (self.lambda_max + self.lambda_min)
 
     @property
+    def converged_loss(self) -> float:
+        """The loss a run must reach to count as close: within 1% of the OLS loss."""
+        return self.ols_loss * (1 + WITHIN) + WITHIN_FLOOR
+
+    @property
     def condition_number(self) -> float:
         return math.inf if self.singular else self.lambda_max / self.lambda_min
 
@@ -68,10 +75,13 @@ class Theory:
             return "zigzags"
         return "converges"
 
+    def hessian(self) -> np.ndarray:
+        """H = 2·[[mean x², mean x], [mean x, 1]], the same at every (w, b)."""
+        return 2.0 * np.array([[self.m2, self.m1], [self.m1, 1.0]])
+
     def eigen(self) -> tuple[np.ndarray, np.ndarray]:
         """The Hessian's eigenvalues (ascending) and unit eigenvectors (as columns)."""
-        hessian = 2.0 * np.array([[self.m2, self.m1], [self.m1, 1.0]])
-        return np.linalg.eigh(hessian)
+        return np.linalg.eigh(self.hessian())
 
 
 def theory_of(x: np.ndarray, y: np.ndarray) -> Theory:
@@ -109,6 +119,14 @@ def theory_for(model, x: np.ndarray, y: np.ndarray) -> Theory | None:
     x64 = np.asarray(x, np.float64)
     return Theory(math.nan, math.nan, loss, float(eigenvalues[-1]), float(max(eigenvalues[0], 0.0)),
                   float(x64.mean()), float((x64 * x64).mean()))
+
+
+def first_converged(loss: np.ndarray, target: float) -> np.ndarray:
+    """Per column of `loss` (rows are steps), the first row at or below `target`; -1 if none."""
+    hit = np.asarray(loss) <= target
+    return np.where(hit.any(axis=0), np.argmax(hit, axis=0), -1)
+
+
 def steps_to_within(theory: Theory, learning_rate, init_w: float, init_b: float,
                     within: float = WITHIN):
     """How many plain full-batch GD steps from (init_w, init_b) until the loss is within
@@ -124,20 +142,25 @@ def steps_to_within(theory: Theory, learning_rate, init_w: float, init_b: float,
     lrs = np.asarray(learning_rate, np.float64)
     values, vectors = theory.eigen()
     offset = np.array([init_w - theory.ols_w, init_b - theory.ols_b])
-    weight = 0.5 * values * (vectors.T @ offset) ** 2  # each direction's share of the excess loss
+    with np.errstate(over="ignore", invalid="ignore"):  # a start or an lr past float64: never
+        weight = 0.5 * values * (vectors.T @ offset) ** 2  # each direction's share of the excess
+        ratio = np.abs(1.0 - lrs[..., None] * values)  # (..., 2)
+    if not np.all(np.isfinite(weight)):
+        steps = np.full(lrs.shape, np.inf)
+        return float(steps) if steps.ndim == 0 else steps
     weight = np.where(values > 1e-12 * values[-1], weight, 0.0)  # a flat direction costs nothing
     target = within * theory.ols_loss + WITHIN_FLOOR
-    ratio = np.abs(1.0 - lrs[..., None] * values)  # (..., 2)
     live = weight > 0
 
     def excess(k):
-        return np.sum(np.where(live, weight * ratio ** (2.0 * k[..., None]), 0.0), axis=-1)
+        with np.errstate(over="ignore", invalid="ignore"):  # a lane that never gets there
+            return np.sum(np.where(live, weight * ratio ** (2.0 * k[..., None]), 0.0), axis=-1)
 
     steps = np.zeros(lrs.shape)
     start = float(weight.sum())
     if start <= target:
         return float(steps) if steps.ndim == 0 else steps
-    never = np.any(live & (ratio >= 1.0 - 1e-12), axis=-1)  # lr_max itself: rounding says 0.9999…
+    never = np.any(live & ~(ratio < 1.0 - 1e-12), axis=-1)  # lr_max itself: rounding says 0.9999…
     # An upper bound: each direction alone within target / 2.
     with np.errstate(divide="ignore", invalid="ignore"):
         alone = np.log(target / (2.0 * weight)) / (2.0 * np.log(ratio))

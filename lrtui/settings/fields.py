@@ -149,10 +149,14 @@ def parse_cycle_ratio(text: str) -> float:
 
 
 def parse_batch_size(text: str) -> int:
-    """Points per step; 0 or "full" means every point (plain gradient descent)."""
+    """Points per step, at least 1; "full" means every point (stored as 0: plain gradient descent)."""
     if text.strip().lower() == "full":
         return 0
-    return _in_range(_integer(text, "batch size"), 0, 10_000_000, "batch size", text.strip())
+    value = _integer(text, "batch size")
+    if value < 1:
+        raise SettingError(f"batch size: '{text.strip()}' is not a number of points: use 1 or more, "
+                           "or full for every point")
+    return _in_range(value, 1, 10_000_000, "batch size", text.strip())
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ class Option:
     field: str
     help: str
     typed: bool = True  # parsed by PARSERS[field]; otherwise taken as text (a path, a name)
+    app_only: bool = False  # only the app (and serve) takes it: the headless commands draw nothing
     switch: bool = False  # the flag alone turns it on (no value follows)
 
 
@@ -98,7 +99,7 @@ OPTIONS = (
            "generated points",
            typed=False),
     Option("--theme", "theme", "a theme name (see themes/) or a theme file (default %(default)s)",
-           typed=False),
+           typed=False, app_only=True),
 )
 DEFAULTS = Settings()
 BY_FIELD = {option.field: option for option in OPTIONS}
@@ -124,10 +125,12 @@ def typed(field: str):
     return parse
 
 
-def add_options(parser: argparse.ArgumentParser, defaults: bool = True, skip=()) -> None:
-    """The run's options; a subcommand's copy has no defaults, so `lrtui --lr 1 run` keeps 1."""
+def add_options(parser: argparse.ArgumentParser, defaults: bool = True, skip=(),
+                headless: bool = False) -> None:
+    """The run's options; a subcommand's copy has no defaults, so `lrtui --lr 1 run` keeps 1.
+    A headless command gets no app-only option: `lrtui run --theme x` is an error, not ignored."""
     for option in OPTIONS:
-        if option.field in skip:
+        if option.field in skip or (headless and option.app_only):
             continue
         value = getattr(DEFAULTS, option.field)
         if option.switch:
@@ -150,8 +153,9 @@ def add_app_options(parser: argparse.ArgumentParser) -> None:
                         "(lower it on slow links; default %(default)s)")
     parser.add_argument("--no-mouse", action="store_true",
                         help="ignore the mouse (saves traffic on slow links)")
-    parser.add_argument("--load", metavar="RUN.json", help="reopen a saved run (key e saves one), "
-                        "paused at its last step; its settings replace the options")
+    parser.add_argument("--load", metavar="RUN.json", nargs="?", const="",
+                        help="reopen a saved run (key e saves one), paused at its last step; its "
+                        "settings replace the options. Without a path: list the recovery runs")
 
 
 def settings_from(args: argparse.Namespace) -> Settings:

@@ -7,6 +7,9 @@ and publishes at most one frame per frame interval. With acknowledge=True a
 new frame waits until the UI has shown the last one (`frame_shown`), so a
 slow terminal gets fewer frames, never a backlog. `stop` is checked between
 chunks and while waiting: quitting never waits for more than one chunk.
+A command sent with coalesce=True (saving a file, say) is dropped while the
+same command is still waiting in the queue: ten presses of a key behind a
+long chunk make one save, not ten.
 
 Subclasses say what a tick trains, what a frame holds and what each command
 does (`_do_<name>` methods); this module imports neither TensorFlow nor Textual.
@@ -17,6 +20,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
+from collections import Counter
 
 # At max speed a chunk is sized to take about this long: short enough that a
 # key is obeyed at once, long enough that the Python call costs nothing.
@@ -35,6 +39,8 @@ class PacedWorker:
         self._acknowledge = acknowledge
         self._ui_busy = threading.Event()
         self._unsent = False
+        self._waiting: Counter[str] = Counter()  # commands in the queue, by name
+        self._waiting_lock = threading.Lock()
 
     # -- what a subclass provides --------------------------------------------------
     @property
@@ -65,8 +71,14 @@ class PacedWorker:
         """A hook after every command, before its frame goes out."""
 
     # -- commands, callable from any thread ---------------------------------------------
-    def send(self, name: str, *args) -> None:
+    def send(self, name: str, *args, coalesce: bool = False) -> bool:
+        """Queue a command; False if it was coalesced into the same one still waiting."""
+        with self._waiting_lock:
+            if coalesce and self._waiting[name]:
+                return False
+            self._waiting[name] += 1
         self.commands.put((name, args))
+        return True
 
     def shutdown(self) -> None:
         self.stop.set()
@@ -134,10 +146,12 @@ class PacedWorker:
         self._send_frame(self._steps_per_second if self.running else 0.0)
 
     def _handle(self, name: str, args: tuple) -> None:
-        if name == "wake":
+        if name == "wake":  # put by shutdown and frame_shown, not by send
             if self._unsent:
                 self._publish(force=True)
             return
+        with self._waiting_lock:
+            self._waiting[name] -= 1
         getattr(self, f"_do_{name}")(self._target(), *args)
         self._after_command()
         self._publish(force=True)

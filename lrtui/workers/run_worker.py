@@ -40,6 +40,7 @@ class Controller(PacedWorker):
         self.run: Run | None = None
         self._data_sent = 0
         self.loading = False
+        self.finished = threading.Event()  # set when the thread body has returned
 
     @property
     def running(self) -> bool:
@@ -47,6 +48,12 @@ class Controller(PacedWorker):
 
     # -- the thread body -------------------------------------------------------
     def __call__(self) -> None:
+        try:
+            self._body()
+        finally:
+            self.finished.set()
+
+    def _body(self) -> None:
         dataset, fallback = self._first_dataset()
         # The points are numpy's: show them while TensorFlow loads.
         self.publish(_waiting_snapshot(self.settings, dataset, message=fallback))
@@ -123,7 +130,8 @@ class Controller(PacedWorker):
         run.set_learning_rate(new, "doubled" if factor > 1 else "halved")
 
     def _do_set_lr(self, run: Run, learning_rate: float, how: str = "typed") -> None:
-        run.set_learning_rate(learning_rate, how)
+        if learning_rate != run.learning_rate:  # the same lr again is no change: nothing to log
+            run.set_learning_rate(learning_rate, how)
 
     def _do_reset(self, run: Run) -> None:
         run.reset()
@@ -134,11 +142,12 @@ class Controller(PacedWorker):
     def _do_apply(self, run: Run, settings: Settings) -> None:
         self._apply_guarded(run, lambda: run.apply(settings))
 
-    def _do_save(self, run: Run, path: str, done: threading.Event | None = None) -> None:
+    def _do_save(self, run: Run, path: str, done: threading.Event | None = None,
+                 recovery: dict | None = None) -> None:
         from lrtui.engine.runfile import save_run
 
         try:
-            save_run(run, path)
+            save_run(run, path, recovery)
         except OSError as error:
             run.say(f"cannot save the run to {path}: {error.strerror or error}", "error")
         else:
@@ -146,12 +155,12 @@ class Controller(PacedWorker):
             if done is not None:
                 done.set()
 
-    def save_and_wait(self, path, timeout: float) -> bool:
+    def save_and_wait(self, path, timeout: float, recovery: dict | None = None) -> bool:
         """Save the run from the worker (between two chunks); True once the file is written."""
         if self.run is None or self.stop.is_set():
             return False
         done = threading.Event()
-        self.send("save", str(path), done)
+        self.send("save", str(path), done, recovery)
         return done.wait(timeout)
 
     def _do_export_csv(self, run: Run, path: str) -> None:

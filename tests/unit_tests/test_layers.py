@@ -36,11 +36,11 @@ def test_ruff_finds_nothing():
 
 
 def test_headless_commands_run_without_textual():
-    """`lrtui run`, `find-lr` and `compare` import no Textual module at all (measured, not declared)."""
+    """`lrtui run`, `find-lr`, `compare` and `map` import no Textual module at all (measured, not declared)."""
     probe = ("import sys, io, contextlib; from lrtui.commands.main import main\n"
              "with contextlib.redirect_stdout(io.StringIO()):\n"
              "    codes = [main(['run', '--steps', '2']), main(['find-lr', '--num', '20']),\n"
-             "             main(['compare', '--steps', '2'])]\n"
+             "             main(['compare', '--steps', '2']), main(['map', '--steps', '2', '--num', '4'])]\n"
              "bad = sorted({m for m in sys.modules if m.split('.')[0] in ('textual', 'textual_plotext', 'plotext')})\n"
              "print(codes, bad)\n"
              "sys.exit(1 if bad or any(codes) else 0)")

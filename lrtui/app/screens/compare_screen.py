@@ -18,6 +18,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from lrtui.app.shown import is_live, is_shown
 from lrtui.app.widgets.compare_plots import (
     CompareFitPlot,
     CompareLossPlot,
@@ -72,7 +73,7 @@ class CompareScreen(Screen):
         Binding("0,a", "select(None)", "all runs", key_display="0"),
         Binding("escape,c", "app.pop_screen", "back"),
         # The main screen's keys that mean nothing here are caught, not passed on.
-        Binding("l,n,y,g", "not_here", show=False),
+        Binding("l,n,y,g,m,b", "not_here", show=False),
     ]
 
     def __init__(self, settings: Settings, learning_rates, optimizers, fps: float = 15.0):
@@ -81,6 +82,7 @@ class CompareScreen(Screen):
         self.selected: int | None = None
         self._last_event = ""
         self.snapshot: CompareSnapshot | None = None
+        self._started = False
         self.controller = CompareController(settings, learning_rates, optimizers,
                                             lambda snap: self.post_message(CompareFrame(snap)), fps,
                                             acknowledge=True)
@@ -99,7 +101,21 @@ class CompareScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
+        if not is_live(self):  # escape right after c: nothing to start
+            return
         self.query_one(DataTable).add_columns(*COLUMNS)
+        # The runs compile only once the screen is on show: c then escape at once costs nothing.
+        self.call_after_refresh(self._start)
+
+    def on_screen_resume(self) -> None:
+        self._start()  # a screen pushed over this one before it started: start now
+        # A frame acknowledged on a screen that was pushed over this one and is gone.
+        self.controller.frame_shown()
+
+    def _start(self) -> None:
+        if self._started or not is_shown(self) or self.app.screen is not self:
+            return
+        self._started = True
         self.run_worker(self.controller, name="compare", thread=True, exit_on_error=False)
 
     def on_unmount(self) -> None:
@@ -109,6 +125,9 @@ class CompareScreen(Screen):
     def on_compare_frame(self, message: CompareFrame) -> None:
         snap = message.snapshot
         self.snapshot = snap
+        if not is_shown(self):  # being dismissed: let the worker go on to its stop
+            self.controller.frame_shown()
+            return
         s = snap.settings
         if snap.x is not None:
             true_line = None if s.data else (s.true_w, s.true_b)
@@ -182,6 +201,8 @@ class CompareScreen(Screen):
         self.controller.send("reset")
 
     def action_select(self, index: int | None) -> None:
+        if not is_shown(self):
+            return
         lanes = self.snapshot.lanes if self.snapshot else ()
         if index is not None and index >= len(lanes):
             self.notify(f"there is no run {index + 1}", severity="warning", timeout=3)

@@ -1,4 +1,9 @@
-"""The help screen: every key, and what the lesson says each one shows."""
+"""The help screen: every key, and what the lesson says each one shows.
+
+The text is longer than a 120×40 terminal: it scrolls with the arrows,
+PageUp/PageDown and Home/End (the scroll area has the keys from the start),
+and its bottom edge says "more below" while there is more.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,8 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
+
+from lrtui.app.shown import is_live
 
 HELP = """\
 # lrtui keys
@@ -22,6 +29,8 @@ HELP = """\
 | `y` | loss axis: log / linear |
 | `g` | the loss landscape with the run's path (`g` or `escape` back) |
 | `c` | compare mode: lr ÷100, as is, ×9 side by side (`1`-`6` select a run, `0` all, `o` optimizer) |
+| `m` | the lr × steps map: every lr at every step, the cliff at lr_max (arrows: cursor, `enter`: use that lr) |
+| `b` | the blackboard: the loss as a parabola along b, w or an eigen-direction, the steps as jumps (`d` turns) |
 | `[` `]` / `{` `}` | loss cursor: a step / a tenth of the run (or point with the mouse) |
 | `e` / `E` | save the run (`lrtui --load` reopens it) / the steps as CSV |
 | `f8` | SVG screenshot |
@@ -59,11 +68,21 @@ than plain GD, lr_max is only the plain-GD bound.
 copy of the model (the run is untouched) and marks fastai's suggestions
 beside lr_max and lr_opt: compare them.
 
+**The map.** `m` runs 128 lrs from lr_max/1000 to 3·lr_max from the run's
+start for its step budget, all at once: dark is the starting loss, bright the
+OLS loss, red diverged. The dots are plain GD's predicted steps to get within
+1% of the OLS loss, from the eigenvalues.
+
 Press `escape`, `?` or `q` to close.
 """
 
 
+MORE_BELOW = "more below: ↓ PgDn End"
+AT_THE_END = "↑ PgUp Home"
+
+
 class HelpScreen(ModalScreen[None]):
+    AUTO_FOCUS = "#help"  # the arrows, PageUp/PageDown and Home/End scroll it at once
     BINDINGS = [
         Binding("escape", "dismiss", "close"),
         Binding("question_mark", "dismiss", "close"),
@@ -73,3 +92,21 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help"):
             yield Markdown(HELP)
+
+    def on_mount(self) -> None:
+        if not is_live(self):
+            return
+        scroll = self.query_one("#help", VerticalScroll)
+        self.watch(scroll, "scroll_y", self._say_what_is_below)
+        self.watch(scroll, "virtual_size", self._say_what_is_below)
+
+    def _say_what_is_below(self) -> None:
+        if not is_live(self):
+            return
+        scroll = self.query_one("#help", VerticalScroll)
+        if scroll.max_scroll_y <= 0:
+            scroll.border_subtitle = ""  # it all fits
+        elif scroll.scroll_y < scroll.max_scroll_y:
+            scroll.border_subtitle = MORE_BELOW
+        else:
+            scroll.border_subtitle = AT_THE_END

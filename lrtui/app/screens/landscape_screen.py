@@ -2,7 +2,8 @@
 
 The app's keys (space, s, +, -, r) keep working here: the screen adds only
 its own way out. Frames reach it through `show_snapshot`, which the app calls
-for whichever screen is on top.
+for whichever screen is on top; a frame that comes before the screen is
+composed, or while it is being dismissed, is dropped (lrtui.app.shown).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from lrtui.app.shown import is_live, while_shown
 from lrtui.app.themes import plot_color
 from lrtui.app.widgets.eigen_error_plot import EigenErrorPlot
 from lrtui.app.widgets.landscape_plot import LandscapePlot, Path
@@ -43,10 +45,15 @@ class LandscapeScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        if self.app.snapshot is not None:
-            self.show_snapshot(self.app.snapshot)
+        # Escape right after g may be removing the screen already: then draw nothing.
+        if is_live(self) and self.app.snapshot is not None:
+            self._draw(self.app.snapshot)
 
+    @while_shown
     def show_snapshot(self, snap: Snapshot) -> None:
+        self._draw(snap)
+
+    def _draw(self, snap: Snapshot) -> None:
         plot = self.query_one(LandscapePlot)
         s = snap.settings
         model = snap.model.name if snap.model is not None else "line"
@@ -65,6 +72,7 @@ class LandscapeScreen(Screen):
                              diverged=snap.state == State.DIVERGED)])
         self.query_one(EigenErrorPlot).set_curve(snap.theory, curve)
 
+    @while_shown
     def action_toggle_eigen(self) -> None:
         plot = self.query_one(LandscapePlot)
         plot.show_eigen = not plot.show_eigen

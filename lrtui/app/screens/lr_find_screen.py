@@ -22,6 +22,7 @@ from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
 from lrtui.app.plotdata import limit_value, limits, line_value, positive_pairs, ticks
+from lrtui.app.shown import is_live, is_shown, while_shown
 from lrtui.app.themes import plot_color
 from lrtui.app.widgets.plot_pane import PlotPane
 from lrtui.engine.data import Dataset
@@ -130,6 +131,7 @@ class LrFindScreen(ModalScreen[Choice | None]):
         self.settings, self.dataset, self.device = settings, dataset, device
         self.test: RangeTest | None = None
         self._given = test
+        self._started = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="lrfind"):
@@ -138,6 +140,8 @@ class LrFindScreen(ModalScreen[Choice | None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        if not is_live(self):  # escape right after f: the screen is already going
+            return
         self.query_one("#lrfind", Vertical).border_title = "LR range test"
         if self._given is not None:
             self.show(self._given)
@@ -148,8 +152,19 @@ class LrFindScreen(ModalScreen[Choice | None]):
         self._say(f"sweeping the lr from 1e-7 to 10 over 100 steps with "
                   f"{self.settings.optimizer}, from w={fmt(self.settings.init_w)} "
                   f"b={fmt(self.settings.init_b)} …")
+        # The sweep starts once the screen is on show: f then escape at once costs nothing.
+        self.call_after_refresh(self._start)
+
+    def on_screen_resume(self) -> None:
+        self._start()  # a screen pushed over this one before the sweep began
+
+    def _start(self) -> None:
+        if self._started or self.dataset is None or not is_shown(self) or self.app.screen is not self:
+            return
+        self._started = True
         self.sweep()
 
+    @while_shown
     def _say(self, text: str) -> None:
         self.query_one("#lrfind-text", Static).update(text)
 
@@ -165,6 +180,7 @@ class LrFindScreen(ModalScreen[Choice | None]):
         elif event.state == WorkerState.ERROR:
             self._say(f"[b $error]the sweep failed:[/] {event.worker.error}")
 
+    @while_shown
     def show(self, test: RangeTest) -> None:
         self.test = test
         plot = self.query_one(RangePlot)

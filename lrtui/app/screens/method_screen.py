@@ -13,6 +13,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from lrtui.app.shown import is_shown
 from lrtui.app.widgets.hyperparams import HyperParams
 from lrtui.engine.method import OPTIMIZER_RULES, describe_optimizer, describe_schedule
 from lrtui.settings.fields import OPTIMIZERS, SCHEDULES, Settings
@@ -26,7 +27,7 @@ GUIDE = (f"optimizer: {' '.join(OPTIMIZERS)}\n"
 
 
 class MethodParams(HyperParams):
-    """The hyperparameter pane's fields for how a step is taken."""
+    """The hyperparameter pane's fields for how a step is taken; escape closes the screen."""
 
     BORDER_TITLE = "Optimizer, schedule, batch"
     FIELDS = (
@@ -50,8 +51,14 @@ class MethodParams(HyperParams):
         ("batch_size", "batch"),
     )
 
+    def action_leave(self) -> None:
+        super().action_leave()
+        self.screen.dismiss()
+
 
 class MethodScreen(ModalScreen[None]):
+    # The first field has the keys at once: `o`, then `adam` and enter, applies Adam.
+    AUTO_FOCUS = "#optimizer"
     BINDINGS = [
         Binding("escape", "dismiss", "close"),
         Binding("o", "dismiss", "close", show=False),
@@ -74,6 +81,8 @@ class MethodScreen(ModalScreen[None]):
 
     def show(self, settings: Settings) -> None:
         """The run's settings as they are now (called by the app on every frame)."""
-        self.settings = settings
+        self.settings = settings  # compose shows these if the screen is not composed yet
+        if not is_shown(self):
+            return
         self.query_one(MethodParams).show(settings, None)
         self.query_one("#method-now", Static).update(self._summary(settings))

@@ -1,4 +1,10 @@
-"""The hyperparameter pane: every setting as an editable field, checked before use."""
+"""The hyperparameter pane: every setting as an editable field, checked before use.
+
+A field tells the truth: while it has focus it holds what is being typed,
+and a refused value stays there with its reason so it can be corrected.
+Leaving the field (enter, tab, escape, a click elsewhere) shows the value in
+use again, and a change is posted once, however the field was left.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Input, Label, Static
 
+from lrtui.app.shown import while_shown
 from lrtui.engine.run import fmt
 from lrtui.engine.stability import marker
 from lrtui.engine.theory import Theory
@@ -79,6 +86,7 @@ class HyperParams(VerticalScroll):
         super().__init__(**kwargs)
         self._settings = settings
         self._bounds_text = ""
+        self._posted: dict[str, object] = {}  # the last value posted per field, until a frame shows it
 
     def compose(self) -> ComposeResult:
         for index, (field, label) in enumerate(self.FIELDS):
@@ -94,6 +102,7 @@ class HyperParams(VerticalScroll):
         if len(self.FIELDS) <= THEORY_AFTER:
             yield Static("", id="bounds")
 
+    @while_shown
     def show(self, settings: Settings, theory: Theory | None,
              predicted: float | None = None, live_lr_max: float | None = None,
              scaling=None) -> None:
@@ -104,6 +113,7 @@ class HyperParams(VerticalScroll):
             if new != old and not field_input.has_focus:
                 field_input.value = _text(field, new)
         self._settings = settings
+        self._posted = {f: v for f, v in self._posted.items() if getattr(settings, f) != v}
         if theory is None and settings.model not in ("line", "poly"):
             # No theory in advance: the lr_max where the weights stand, from the sharpness.
             text = ("lr_max now …" if live_lr_max is None else
@@ -137,15 +147,22 @@ class HyperParams(VerticalScroll):
         """Escape: put the run's value back and hand the keys back to the app."""
         focused = self.screen.focused
         if isinstance(focused, Input):
-            focused.value = _text(focused.id, getattr(self._settings, focused.id))
+            focused.value = self._in_use(focused.id)
             self.note(focused.id, "")
         self.screen.set_focus(None)
 
     @on(Input.Blurred)
     def _blurred(self, event: Input.Blurred) -> None:
-        # Leaving a field with a changed value applies it too, as enter would.
-        if event.input.value.strip() != _text(event.input.id, getattr(self._settings, event.input.id)):
-            self._take(event.input)
+        # Leaving a field with a changed value applies it too, as enter would; a value
+        # that cannot be used gives way to the one in use, and its reason goes with it.
+        field_input = event.input
+        if field_input.value.strip() != self._in_use(field_input.id) and not self._take(field_input):
+            field_input.value = self._in_use(field_input.id)
+            self.note(field_input.id, "")
+
+    def _in_use(self, field: str) -> str:
+        """The field's value as the run has it (or as just posted, until a frame shows it)."""
+        return _text(field, self._posted.get(field, getattr(self._settings, field)))
 
     def _take(self, field_input: Input) -> bool:
         """Check the field's text; post it if it is new. False if it was refused."""
@@ -157,6 +174,8 @@ class HyperParams(VerticalScroll):
             return False
         self.note(field, "")
         field_input.value = _text(field, value)
-        if value != getattr(self._settings, field):
+        # Enter, then the blur that follows it, must not post the same change twice.
+        if value != getattr(self._settings, field) and self._posted.get(field, None) != value:
+            self._posted[field] = value
             self.post_message(self.Changed(field, value))
         return True

@@ -18,6 +18,7 @@ from textual_plotext import PlotextPlot
 
 from lrtui import stats
 from lrtui.app.plotext_internals import set_size, theme_name
+from lrtui.app.shown import is_shown
 
 
 class PlotPane(PlotextPlot):
@@ -55,7 +56,7 @@ class PlotPane(PlotextPlot):
 
     def redraw(self) -> None:
         """Rebuild the figure now and repaint the lines that differ."""
-        if not self.is_mounted or not self.size.area:
+        if not is_shown(self) or not self.size.area:
             return
         changed = self._build()
         if changed:
@@ -88,8 +89,13 @@ class PlotPane(PlotextPlot):
         return changed
 
     def render(self) -> Text:
-        """The figure as it stands, as text (the screen itself draws through render_line)."""
-        self.redraw()
+        """The figure as it stands, as text (the screen itself draws through render_line).
+
+        It builds, but never asks for a refresh: a render that refreshes renders again,
+        and a figure whose text differs from one build to the next (a size that flips, as
+        in a browser tab) would repaint the whole screen for as long as the app runs."""
+        if self._built_for != (self.size, self.app.theme) or not self._lines:
+            self._build()
         return Text.from_ansi("\n".join(self._lines), no_wrap=True)
 
     def render_line(self, y: int) -> Strip:

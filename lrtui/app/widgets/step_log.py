@@ -21,6 +21,7 @@ from rich.text import Text
 from textual.timer import Timer
 from textual.widgets import RichLog
 
+from lrtui.app.shown import is_shown
 from lrtui.engine.history import LogRow
 from lrtui.engine.run import Event, fmt
 
@@ -56,8 +57,8 @@ MAX_BATCH = 100
 
 def fit_number(value, width: int) -> str:
     """The number in at most `width` characters: fewer digits before it ever gets wider."""
-    if value is None:  # not measured at this step (the sharpness)
-        return ""
+    if value is None:  # not measured at this step (the sharpness), or a full-batch row under
+        return "-"  # a batch column (the method changed mid-log)
     if isinstance(value, int):
         text = str(value)
         return text if len(text) <= width else f"{value:.{max(1, width - 6)}g}"
@@ -157,6 +158,8 @@ class StepLog(RichLog):
         if self._flush_timer is not None:
             self._flush_timer.stop()
             self._flush_timer = None
+        if not is_shown(self):  # a timer that fires while the app shuts down
+            return
         lines = []
         if self._skipped:
             lines.append(Text(f"{'':>8} … {self._skipped:,} lines not shown "

@@ -9,147 +9,27 @@ must end the app within 2 s, whatever TensorFlow is doing.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
-import pty
+import random
 import re
-import select
 import signal
-import struct
 import subprocess
-import sys
-import termios
-import time
 from pathlib import Path
 
 import pytest
+from pty_support import EXIT_DEADLINE, LRTUI, START_DEADLINE, assert_clean_exit, assert_restored, visible
+
+from benchmarks.quit_latency import burst
 
 pytestmark = pytest.mark.pty
-
-EXIT_DEADLINE = 2.0
-START_DEADLINE = 120.0  # importing TensorFlow and compiling the chunks on a busy machine
-LRTUI = [sys.executable, "-m", "lrtui"]
-ALT_SCREEN_ON, ALT_SCREEN_OFF = "\x1b[?1049h", "\x1b[?1049l"
-
-
-class Terminal:
-    """One program in a pty: what it drew so far, keys to type, how it ended."""
-
-    def __init__(self, args: list[str], env: dict, size=(120, 40)):
-        master, slave = pty.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", size[1], size[0], 0, 0))
-        self.process = subprocess.Popen(args, stdin=slave, stdout=slave, stderr=slave, env=env,
-                                        start_new_session=True, close_fds=True)
-        os.close(slave)
-        self.master = master
-        self.raw = b""
-        self.ended_at: float | None = None
-
-    @property
-    def text(self) -> str:
-        return self.raw.decode("utf-8", "replace")
-
-    def read(self, seconds: float) -> None:
-        """Take what the program wrote within `seconds` (less if it ends)."""
-        deadline = time.monotonic() + seconds
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return
-            ready, _, _ = select.select([self.master], [], [], min(left, 0.05))
-            if ready:
-                try:
-                    chunk = os.read(self.master, 65536)
-                except OSError:  # EIO: the program closed the terminal
-                    chunk = b""
-                if not chunk:
-                    self._note_end()
-                    if self.ended_at is not None:
-                        return
-                self.raw += chunk
-            elif self.process.poll() is not None:
-                self._note_end()
-                return
-
-    def _note_end(self) -> None:
-        if self.process.poll() is not None and self.ended_at is None:
-            self.ended_at = time.monotonic()
-
-    def wait_for(self, pattern: str, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while not re.search(pattern, visible(self.text)):
-            if time.monotonic() > deadline or self.process.poll() is not None:
-                self.read(0.2)
-                pytest.fail(f"no {pattern!r} within {timeout} s (exit code "
-                            f"{self.process.poll()}); the end of the output:\n{visible(self.text)[-1500:]}")
-            self.read(0.1)
-
-    def type(self, data: str) -> float:
-        os.write(self.master, data.encode())
-        return time.monotonic()
-
-    def wait_exit(self, timeout: float) -> int | None:
-        deadline = time.monotonic() + timeout
-        while self.process.poll() is None and time.monotonic() < deadline:
-            self.read(0.05)
-        self.read(0.2)  # whatever it wrote last (the terminal being restored)
-        code = self.process.poll()
-        if code is not None and self.ended_at is None:
-            self.ended_at = time.monotonic()
-        return code
-
-    def close(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(10)
-        os.close(self.master)
-
-
-def visible(text: str) -> str:
-    """The output without escape sequences, for error messages."""
-    return re.sub(r"\x1b(\[[0-9;?<>=]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[()][A-Z0-9]|[=>])", "", text)
-
-
-@pytest.fixture
-def env(tmp_path):
-    environment = dict(os.environ)
-    environment.update(TERM="xterm-256color", COLUMNS="120", LINES="40",
-                       XDG_STATE_HOME=str(tmp_path / "state"),
-                       XDG_CONFIG_HOME=str(tmp_path / "config"))
-    environment.pop("TEXTUAL", None)
-    return environment
-
-
-@pytest.fixture
-def terminals():
-    started = []
-
-    def start(args, env, size=(120, 40)):
-        terminal = Terminal(args, env, size)
-        started.append(terminal)
-        return terminal
-    yield start
-    for terminal in started:
-        terminal.close()
-
-
-def assert_clean_exit(terminal: Terminal, pressed_at: float, code: int | None) -> None:
-    assert code is not None, f"still running {EXIT_DEADLINE} s after the key; " \
-                             f"output:\n{visible(terminal.text)[-1500:]}"
-    took = terminal.ended_at - pressed_at
-    assert took <= EXIT_DEADLINE, f"exit took {took:.2f} s"
-    assert "Traceback" not in terminal.text, visible(terminal.text)[-3000:]
-    text = terminal.text
-    assert ALT_SCREEN_ON in text, "the app never took the screen"
-    assert text.rfind(ALT_SCREEN_OFF) > text.rfind(ALT_SCREEN_ON), "the terminal was not restored"
 
 
 # -- quitting --------------------------------------------------------------------------
 
 @pytest.mark.parametrize("key", ["q", "\x03"], ids=["q", "ctrl+c"])
-def test_quit_while_tensorflow_is_importing(terminals, env, key):
-    terminal = terminals(LRTUI, env)
+def test_quit_while_tensorflow_is_importing(terminals, pty_env, key):
+    terminal = terminals(LRTUI, pty_env)
     terminal.wait_for("loading TensorFlow", START_DEADLINE)
     assert not re.search(r"\bready\b", visible(terminal.text)), "TensorFlow had already loaded"
     pressed = terminal.type(key)
@@ -159,8 +39,8 @@ def test_quit_while_tensorflow_is_importing(terminals, env, key):
 
 
 @pytest.mark.parametrize("key", ["q", "\x03"], ids=["q", "ctrl+c"])
-def test_quit_mid_run(terminals, env, key):
-    terminal = terminals(LRTUI + ["--speed", "max", "--steps", "1000000000"], env)
+def test_quit_mid_run(terminals, pty_env, key):
+    terminal = terminals(LRTUI + ["--speed", "max", "--steps", "1000000000"], pty_env)
     terminal.wait_for(r"\bready\b", START_DEADLINE)
     terminal.type(" ")
     terminal.wait_for(r"running", 30)
@@ -171,49 +51,111 @@ def test_quit_mid_run(terminals, env, key):
     assert code == 0
 
 
+@pytest.mark.parametrize("key", ["q", "\x03"], ids=["q", "ctrl+c"])
+def test_quit_right_after_a_burst_of_keys(terminals, pty_env, tmp_path, key):
+    """Hundreds of keys written at once (screens, saves, lr changes), then q: gone within 2 s."""
+    terminal = terminals(LRTUI, pty_env, cwd=tmp_path)
+    terminal.wait_for(r"\bready\b", START_DEADLINE)
+    terminal.type(burst(random.Random(11), 400))
+    pressed = terminal.type(key)
+    code = terminal.wait_exit(EXIT_DEADLINE + 3)
+    assert_clean_exit(terminal, pressed, code)
+    assert code == 0
+
+
 # -- a dropped connection ----------------------------------------------------------------
 
-def test_sighup_saves_the_run_to_the_recovery_file(terminals, env, tmp_path):
-    terminal = terminals(LRTUI + ["--lr", "0.05", "--seed", "3", "--steps", "40"], env)
+def recovery_runs(tmp_path) -> list:
+    return sorted((tmp_path / "state" / "lrtui" / "recovery").glob("run-*.json"))
+
+
+def finish_a_run(terminals, env, *options: str):
+    terminal = terminals(LRTUI + list(options), env)
     terminal.wait_for(r"\bready\b", START_DEADLINE)
-    terminal.type(" ")  # 40 steps at 100 steps/s, then the budget is reached
-    terminal.wait_for(r"finished", 30)
-    os.kill(terminal.process.pid, signal.SIGHUP)
+    terminal.type(" ")  # the budget at 100 steps/s, then finished
+    terminal.wait_for(r"finished", 60)
+    return terminal
+
+
+@pytest.mark.parametrize("signum", [signal.SIGHUP, signal.SIGTERM], ids=["SIGHUP", "SIGTERM"])
+def test_a_hangup_or_a_kill_saves_one_recovery_run_that_load_reopens(terminals, pty_env, tmp_path, signum):
+    terminal = finish_a_run(terminals, pty_env, "--lr", "0.05", "--seed", "3", "--steps", "40")
+    os.kill(terminal.process.pid, signum)
     code = terminal.wait_exit(10)
-    assert code == 128 + signal.SIGHUP, code
+    assert code == 128 + signum, code
     assert "Traceback" not in terminal.text
-    path = tmp_path / "state" / "lrtui" / "recovery.json"
-    record = json.loads(path.read_text())
-    assert record["reason"] == "hangup" and record["version"] == 1
-    assert record["step"] == 40 and record["state"] == "finished"
-    assert record["learning_rate"] == 0.05
-    assert record["settings"]["seed"] == 3 and record["settings"]["learning_rate"] == 0.05
-    assert record["w"] != 0.0 and record["loss"] < 2.403  # it trained: the lesson's start is 2.403
-    # The whole run is in a run file that --load reopens at the same step and weights.
-    run_path = tmp_path / "state" / "lrtui" / "recovery-run.json"
-    assert record["resume"] == f"lrtui --load {run_path}"
+    if signum == signal.SIGTERM:  # the terminal is still there: it must be usable again
+        assert_restored(terminal)
+    [path] = recovery_runs(tmp_path)
+    assert path.name.endswith(f"-{terminal.process.pid}.json")
+    document = json.loads(path.read_text())
+    assert document["format"] == "lrtui-run"  # one document: the run file itself
+    recovery = document["recovery"]
+    assert recovery["reason"] == ("hangup" if signum == signal.SIGHUP else "terminated")
+    assert recovery["resume"] == f"lrtui --load {path}" and recovery["pid"] == terminal.process.pid
     from lrtui.engine.runfile import read_run_file
 
-    saved = read_run_file(run_path)
+    saved = read_run_file(path)
     assert saved.settings.seed == 3 and saved.settings.learning_rate == 0.05
-    assert saved.step == 40 and (saved.w, saved.b) == pytest.approx((record["w"], record["b"]))
-    assert not list(path.parent.glob(".recovery-*")), "a temporary file was left behind"
+    assert saved.step == 40 and saved.w != 0.0
+    assert not list(path.parent.glob(".run-*")), "a temporary file was left behind"
+    assert not (tmp_path / "state" / "lrtui" / "recovery.json").exists()
 
 
-def test_sighup_while_tensorflow_is_importing_saves_the_settings(terminals, env, tmp_path):
-    terminal = terminals(LRTUI + ["--lr", "0.3"], env)
+def test_two_instances_hung_up_keep_both_runs_and_recover_lists_them(terminals, pty_env, tmp_path):
+    first = finish_a_run(terminals, pty_env, "--lr", "0.05", "--steps", "30")
+    second = finish_a_run(terminals, pty_env, "--lr", "0.2", "--steps", "50")
+    for terminal in (first, second):
+        os.kill(terminal.process.pid, signal.SIGHUP)
+    assert [t.wait_exit(10) for t in (first, second)] == [129, 129]
+    from lrtui.engine.runfile import read_run_file
+
+    runs = {read_run_file(path).settings.learning_rate: read_run_file(path).step
+            for path in recovery_runs(tmp_path)}
+    assert runs == {0.05: 30, 0.2: 50}
+    listed = subprocess.run(LRTUI + ["recover"], env=pty_env, capture_output=True, text=True,
+                            timeout=120)
+    assert listed.returncode == 0
+    lines = listed.stdout.splitlines()[1:]
+    assert len(lines) == 2 and all("lrtui --load" in line for line in lines)
+    same = subprocess.run(LRTUI + ["--load"], env=pty_env, capture_output=True, text=True, timeout=120)
+    assert same.stdout == listed.stdout
+
+
+def test_a_hangup_while_tensorflow_loads_saves_only_the_options(terminals, pty_env, tmp_path):
+    terminal = terminals(LRTUI + ["--lr", "0.3"], pty_env)
     terminal.wait_for("loading TensorFlow", START_DEADLINE)
     os.kill(terminal.process.pid, signal.SIGHUP)
-    code = terminal.wait_exit(10)
-    assert code == 128 + signal.SIGHUP, code
-    record = json.loads((tmp_path / "state" / "lrtui" / "recovery.json").read_text())
-    assert record["step"] == 0 and record["settings"]["learning_rate"] == 0.3
+    assert terminal.wait_exit(10) == 128 + signal.SIGHUP
+    [path] = recovery_runs(tmp_path)
+    document = json.loads(path.read_text())
+    assert document["format"] == "lrtui-recovery" and document["settings"]["learning_rate"] == 0.3
+    assert document["recovery"]["resume"].startswith("lrtui --lr 0.3")
+    # --load does not mistake it for a run: it says how to start again.
+    refused = subprocess.run(LRTUI + ["--load", str(path)], env=pty_env, capture_output=True,
+                             text=True, timeout=120)
+    assert refused.returncode == 2
+    assert "holds no run" in refused.stderr and "lrtui --lr 0.3" in refused.stderr
+
+
+def test_only_the_newest_recovery_runs_are_kept(pty_env, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_STATE_HOME", pty_env["XDG_STATE_HOME"])
+    from lrtui.app.recovery import KEEP, prune
+    from lrtui.locations import recovery_dir
+
+    folder = recovery_dir()
+    folder.mkdir(parents=True)
+    names = [f"run-20260101-0000{i:02d}-{100 + i}.json" for i in range(KEEP + 3)]
+    for name in names:
+        (folder / name).write_text("{}")
+    prune()
+    assert sorted(p.name for p in folder.glob("run-*.json")) == names[-KEEP:]
 
 
 # -- TensorFlow missing ----------------------------------------------------------------
 
 @pytest.fixture
-def no_tensorflow(env, tmp_path):
+def no_tensorflow(pty_env, tmp_path):
     """An environment fault, faked on purpose: a `tensorflow` package that fails to import.
 
     It stands first on PYTHONPATH, so `import tensorflow` finds it instead of the real one.
@@ -222,7 +164,7 @@ def no_tensorflow(env, tmp_path):
     fake.mkdir(parents=True)
     (fake / "__init__.py").write_text('raise ImportError("libtensorflow_framework.so.2: '
                                       'cannot open shared object file")\n')
-    env = dict(env)
+    env = dict(pty_env)
     env["PYTHONPATH"] = os.pathsep.join([str(fake.parent), str(Path(__file__).parents[3])])
     return env
 

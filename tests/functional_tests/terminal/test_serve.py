@@ -102,6 +102,7 @@ class DevTools:
 def test_serve_command_and_notice():
     command = app_command(Settings(learning_rate=0.001, steps=50), 10.0)
     assert command.endswith("-m lrtui --fps 10.0 --lr 0.001 --steps 50")
+    assert command.startswith("exec ")
     text = notice(8123)
     assert "127.0.0.1:8123" in text and "No authentication" in text and "ssh -L 8123:127.0.0.1:8123" in text
 
@@ -196,3 +197,104 @@ async def test_the_app_in_headless_chromium(tmp_path):
                 process.wait(20)
     log = server.stdout.read()
     assert "No authentication" in log and f"127.0.0.1:{port}" in log
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for stat in os.listdir("/proc"):
+        if stat.isdigit():
+            try:
+                fields = open(f"/proc/{stat}/stat").read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(stat))
+    return found
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system time of a process so far (from /proc/PID/stat)."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def alive(pid: int) -> bool:
+    try:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    except OSError:
+        return False
+    return fields[0] != "Z"
+
+
+async def test_a_closed_tab_and_a_stopped_server_leave_no_app_behind(tmp_path):
+    if CHROMIUM is None:
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is missing in CI")
+        pytest.skip("Chromium is not installed (apt-get install chromium; .ci/run does)")
+    port = free_port()
+    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state")}
+    server = subprocess.Popen([sys.executable, "-m", "lrtui", "serve", "--port", str(port)], cwd=tmp_path,
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              start_new_session=True)
+    profile = tmp_path / "chromium-profile"
+    browser = subprocess.Popen([CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "about:blank"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    apps: list[int] = []
+    try:
+        async with aiohttp.ClientSession() as http:
+            async def page_served():
+                try:
+                    async with http.get(f"http://127.0.0.1:{port}/") as response:
+                        return response.status == 200
+                except aiohttp.ClientError:
+                    return False
+
+            await until(page_served, 60, "lrtui serve to answer")
+            active = profile / "DevToolsActivePort"
+            await until(lambda: active.exists() and len(active.read_text().split()) == 2, 60,
+                        "Chromium's DevTools port")
+            devtools_port, browser_path = active.read_text().split()
+            async with http.ws_connect(f"ws://127.0.0.1:{devtools_port}{browser_path}",
+                                       max_msg_size=0) as ws:
+                cdp = DevTools(ws)
+
+                async def open_tab() -> tuple[str, int]:
+                    target = (await cdp.call("Target.createTarget", url="about:blank"))["targetId"]
+                    session = (await cdp.call("Target.attachToTarget", targetId=target,
+                                              flatten=True))["sessionId"]
+                    await cdp.call("Network.enable", session)
+                    mark = len(cdp.events)
+                    await cdp.call("Page.navigate", session, url=f"http://127.0.0.1:{port}/")
+                    await until(lambda: "Hyperparameters" in cdp.frames_text(mark), APP_TIMEOUT,
+                                "the app's screen to reach the page")
+                    app = await until(lambda: [p for p in children_of(server.pid) if p not in apps],
+                                      30, "the tab's app process")
+                    apps.extend(app)
+                    return target, app[0]
+
+                # The page open at 1400×900: the app stays quiet once drawn (no resize loop).
+                target, app = await open_tab()
+                await until(lambda: "ready" in cdp.frames_text(), APP_TIMEOUT, "the run to be ready")
+                await asyncio.sleep(2)  # let the first frames settle before measuring
+                before, started = cpu_seconds(app), time.monotonic()
+                await asyncio.sleep(3)
+                share = (cpu_seconds(app) - before) / (time.monotonic() - started)
+                assert share < 0.10, f"the served app used {share:.0%} of a CPU while idle"
+                # The tab closes: its app ends.
+                await cdp.call("Target.closeTarget", targetId=target)
+                await until(lambda: not alive(app), 20, "the closed tab's app to end")
+                # Another tab, then the server is stopped: its app ends too.
+                _, app = await open_tab()
+                os.kill(server.pid, signal.SIGTERM)  # the server alone: its apps must follow
+                await until(lambda: server.poll() is not None, 20, "the server to stop")
+                await until(lambda: not alive(app), 20, "the app to end with its server")
+                cdp.reader.cancel()
+    finally:
+        for process in (browser, server):
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(20)
+        for pid in apps:  # only ever this test's own apps
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
+    assert not [pid for pid in apps if alive(pid)]

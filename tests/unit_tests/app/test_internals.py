@@ -13,7 +13,9 @@ import pytest
 import textual.keys
 from textual.app import App
 from textual.command import CommandPalette
+from textual.dom import DOMNode
 from textual.driver import Driver
+from textual.message_pump import MessagePump
 from textual.screen import Screen
 from textual_plotext import PlotextPlot
 
@@ -22,11 +24,15 @@ from textual_plotext import PlotextPlot
     (Screen, "_compositor"),
     (App, "_background_screens"),
     (App, "_exception"),
+    (App, "_exit"),
     (App, "_notifications"),
     (App, "_driver"),
     (Driver, "_size"),
     (CommandPalette, "_watch__list_visible"),
     (CommandPalette, "_watch__show_busy"),
+    (DOMNode, "_pruning"),
+    (MessagePump, "_closing"),
+    (MessagePump, "_closed"),
     (textual.keys, "REPLACED_KEYS"),
     (textual.keys, "_character_to_key"),
     (textual.keys, "_get_unicode_name_from_key"),

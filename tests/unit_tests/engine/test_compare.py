@@ -6,10 +6,10 @@ import math
 
 import numpy as np
 import pytest
-from support import CPU
+from support import CPU, solo
 
 from lrtui.engine.compare import CompareRun, RunStatus, check_runs
-from lrtui.engine.run import Run, State, make_dataset
+from lrtui.engine.run import State, make_dataset
 from lrtui.engine.startup import import_tensorflow
 from lrtui.engine.update_rules import OPTIMIZERS
 from lrtui.settings.fields import Settings
@@ -55,13 +55,6 @@ def keras_run(name: str, x, y, learning_rate: float, init_w: float, init_b: floa
         else:
             optimizer.apply_gradients([(dw, w), (db, b)])
     return {name_: np.asarray(values) for name_, values in out.items()}
-
-
-def solo(settings: Settings, learning_rate: float, steps: int):
-    """The existing single-run engine, with the same settings and lr."""
-    run = Run(settings.with_(learning_rate=learning_rate, steps=steps), CPU)
-    batch = run.advance(steps)
-    return run, batch
 
 
 def test_each_gd_run_equals_a_solo_run_including_the_one_that_diverges():

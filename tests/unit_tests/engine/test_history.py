@@ -35,3 +35,23 @@ def test_history_of_nan_counts_as_bad_not_as_missing():
 def test_log_rows_include_the_diverging_step():
     rows = log_rows(batch(0, [1.0, 2.0, 3.0, np.inf], diverged=True), every=20)
     assert [r.step for r in rows] == [0, 3]
+
+
+def test_lanes_are_bucketed_exactly_like_single_runs():
+    rng = np.random.default_rng(1)
+    losses = rng.uniform(0.5, 3.0, (5000, 3))
+    losses[4000:, 2] = np.nan  # a lane that went bad stays bad
+    lanes = LossHistory(buckets=32, lanes=3, carried=())
+    single = [LossHistory(buckets=32) for _ in range(3)]
+    for start in range(0, 5000, 700):  # chunks that do not line up with the buckets
+        step = np.arange(start, min(start + 700, 5000), dtype=np.int64)
+        lanes.add_steps(step, losses[step])
+        for k, history in enumerate(single):
+            history.add(batch(start, losses[step, k]))
+    assert lanes.count <= 32 and lanes.low.shape == (32, 3)
+    for k, history in enumerate(single):
+        view = history.view()
+        np.testing.assert_array_equal(lanes.steps(), view.step)
+        for name in ("low", "high", "last"):
+            np.testing.assert_array_equal(getattr(lanes, name)[:lanes.count, k], getattr(view, name))
+    assert np.isinf(lanes.last[lanes.count - 1, 2])
