@@ -129,9 +129,11 @@ class CompareScreen(Screen):
             self.controller.frame_shown()
             return
         s = snap.settings
-        if snap.x is not None:
-            true_line = None if s.data else (s.true_w, s.true_b)
-            self.query_one(CompareFitPlot).set_data(snap.x, snap.y, true_line, (s.init_w, s.init_b))
+        fit = self.query_one(CompareFitPlot)
+        fit.model = s.model
+        if snap.x is not None and s.model == "line":
+            true_line = None if s.data or s.dataset != "line" else (s.true_w, s.true_b)
+            fit.set_data(snap.x, snap.y, true_line, (s.init_w, s.init_b))
         landscape = self.query_one(LandscapePlot)
         landscape.set_surface(snap.theory, snap.moments, (s.init_w, s.init_b), s.model)
         self.query_one(CompareLossPlot).set_lanes(snap.lanes, snap.theory.ols_loss if snap.theory else None)

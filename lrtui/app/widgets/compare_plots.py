@@ -140,6 +140,7 @@ class CompareFitPlot(FitPlot):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self._lanes: tuple[Lane, ...] = ()
+        self.model = "line"  # the runs' model: one line per run is drawn for the line only
 
     def set_lanes(self, lanes: tuple[Lane, ...]) -> None:
         self._lanes = lanes
@@ -149,6 +150,10 @@ class CompareFitPlot(FitPlot):
         return legend(self._lanes, self.size.width - 4)
 
     def draw(self) -> None:
+        if self.model != "line":
+            self.plt.title(self.fitted_title(f"{self.model}: one line per run is the line's",
+                                             "compare the runs by their loss"))
+            return
         self._drawn = None  # no single fit line here: one per run below
         super().draw()
         if self._box is None:

@@ -79,3 +79,31 @@ async def test_switching_models_from_the_palette_commands_and_refusing_a_bad_pai
         assert app.snapshot.settings == before and app.snapshot.model.name == "mlp"
         assert any("model poly needs data with one input" in str(n.message)
                    for n in app._notifications)
+
+
+async def test_compare_mode_and_the_landscape_with_an_mlp_on_two_classes():
+    from lrtui.app.screens.compare_screen import CompareScreen
+    from lrtui.app.screens.landscape_screen import LandscapeScreen
+    from lrtui.app.widgets.landscape_plot import LandscapePlot
+
+    settings = Settings(model="mlp", dataset="moons", hidden=8, steps=100, speed="max")
+    async with ready_app(settings) as (app, pilot):
+        await pilot.press("g")
+        await wait_for(pilot, lambda: isinstance(app.screen, LandscapeScreen), 30, "g")
+        await pilot.pause(0.3)
+        assert "no (w, b) surface for mlp" in app.screen.query_one(LandscapePlot)._lines[0] + \
+            "".join(app.screen.query_one(LandscapePlot)._lines[:3])
+        await pilot.press("escape")
+        await pilot.press("c")
+
+        def lanes():
+            screen = app.screen
+            snap = screen.snapshot if isinstance(screen, CompareScreen) else None
+            return snap.lanes if snap is not None else ()
+
+        await wait_for(pilot, lambda: len(lanes()) == 3, 60, "c to open compare mode")
+        await pilot.press("space")
+        await wait_for(pilot, lambda: all(lane.status in ("finished", "diverged") for lane in lanes()),
+                       120, "every run to its end")
+        assert all(np.array(lane.params["W1"]).shape == (2, 8) for lane in lanes())
+        assert any(lane.status == "finished" for lane in lanes())
