@@ -22,7 +22,7 @@ from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
 from lrtui.app.plotdata import limit_value, limits, line_value, positive_pairs, ticks
-from lrtui.app.shown import is_live, is_shown, while_shown
+from lrtui.app.shown import LeavesOnlyFromTheTop, is_live, is_shown, while_shown
 from lrtui.app.themes import plot_color
 from lrtui.app.widgets.plot_pane import PlotPane
 from lrtui.engine.data import Dataset
@@ -114,7 +114,7 @@ class RangePlot(PlotPane):
         plt.title("smoothed loss against lr (log-log)")
 
 
-class LrFindScreen(ModalScreen[Choice | None]):
+class LrFindScreen(LeavesOnlyFromTheTop, ModalScreen[Choice | None]):
     BINDINGS = [
         Binding("1", "apply('minimum')", "minimum/10"),
         Binding("2", "apply('steep')", "steep"),
