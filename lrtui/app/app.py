@@ -18,7 +18,7 @@ from textual.widgets import Footer, Input
 from textual.worker import Worker, WorkerState
 
 from lrtui import stats
-from lrtui.app.key_backlog import QUIT_KEYS, KeyBacklog
+from lrtui.app.key_backlog import BEHIND_KEYS, QUIT_KEYS, KeyBacklog
 from lrtui.app.screens.blackboard_screen import BlackboardScreen
 from lrtui.app.screens.compare_screen import CompareScreen, default_learning_rates
 from lrtui.app.screens.help_screen import HelpScreen
@@ -28,7 +28,7 @@ from lrtui.app.screens.map_screen import MapScreen
 from lrtui.app.screens.method_screen import MethodScreen
 from lrtui.app.served import exit_for_sure, served
 from lrtui.app.shown import is_shown
-from lrtui.app.textual_internals import SafeCommandPalette, exiting
+from lrtui.app.textual_internals import SafeCommandPalette, exiting, waiting_messages
 from lrtui.app.themes import register_themes
 from lrtui.app.widgets.fit_plot import FitPlot
 from lrtui.app.widgets.hyperparams import HyperParams
@@ -134,13 +134,22 @@ class LrApp(App):
             exit_for_sure()
         # A key from the terminal; the same key coming back up from a screen is forwarded.
         typed = isinstance(message, events.Key) and not message.is_forwarded
-        if typed and message.key in QUIT_KEYS and self._keys.behind():
+        if typed and message.key in QUIT_KEYS and self._behind_the_keys():
             self.quit_now()  # not after the hundreds of keys still waiting
             return True
         posted = super().post_message(message)
         if posted and typed:
             self._keys.arrived()
         return posted
+
+    def _behind_the_keys(self) -> bool:
+        if self._keys.behind():
+            return True
+        # Keys handed on to the screen (or the field in focus) wait in its own queue.
+        if not self.screen_stack:
+            return False
+        targets = [self.screen] + ([self.screen.focused] if self.screen.focused else [])
+        return any(waiting_messages(target) >= BEHIND_KEYS for target in targets)
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key):

@@ -9,7 +9,9 @@ each key arrives and when the app has passed it on. While it is behind
 or in the middle of a burst (BURST_KEYS keys within the last BURST_SECONDS;
 the screens work through those after the app has passed them on), a quit key
 does not queue up: it ends the app at once and the keys still waiting are
-dropped. Otherwise q is an ordinary key (it closes the help). No field takes
+dropped. The app hands keys on to the screen at once, so the keys waiting in
+the screen's own queue count too (LrApp._behind_the_keys). Otherwise q is an
+ordinary key (it closes the help). No field takes
 a q as a value, so a burst that ends in q never loses a usable input.
 """
 

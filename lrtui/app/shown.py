@@ -16,6 +16,8 @@ import functools
 from collections.abc import Callable
 from typing import TypeVar
 
+from textual.await_complete import AwaitComplete
+
 from lrtui.app.textual_internals import is_live
 
 Handler = TypeVar("Handler", bound=Callable[..., object])
@@ -36,4 +38,21 @@ def while_shown(handler: Handler) -> Handler:
     return guarded  # type: ignore[return-value]
 
 
-__all__ = ["is_live", "is_shown", "while_shown"]
+__all__ = ["LeavesOnlyFromTheTop", "is_live", "is_shown", "while_shown"]
+
+
+class LeavesOnlyFromTheTop:
+    """A screen mixin: escape (and every other way out) closes this screen only while it is on top.
+
+    Textual's dismiss pops whatever screen is on top. A key that reaches a screen
+    after it has already been closed (keys typed faster than the screens change)
+    would close the screen under it, or fail on the last screen and end the app.
+    """
+
+    def dismiss(self, result=None):
+        if not (is_live(self) and self.app.screen_stack and self.app.screen is self):
+            return AwaitComplete.nothing()  # not the one on top any more: nothing to close
+        return super().dismiss(result)
+
+    def action_back(self) -> None:
+        self.dismiss()

@@ -93,6 +93,15 @@ def is_live(node) -> bool:
     return node.is_attached and not (node._pruning or node._closing or node._closed)
 
 
+def waiting_messages(node) -> int:
+    """How many messages wait in a screen's or widget's queue (Textual keeps the queue privately).
+
+    The app hands each key on to the screen (or the focused widget) at once, so after a
+    burst the keys wait there, not in the app's own queue.
+    """
+    return node._message_queue.qsize()
+
+
 def exiting(app) -> bool:
     """True once `app.exit()` was called (Textual keeps the flag privately)."""
     return app._exit

@@ -17,8 +17,10 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from lrtui.app.shown import LeavesOnlyFromTheTop
 
-class AskScreen(ModalScreen):
+
+class AskScreen(LeavesOnlyFromTheTop, ModalScreen):
     BINDINGS = [Binding("escape", "dismiss(None)", "cancel")]
 
     def __init__(self, question: str, value: str = "", check: Callable[[str], object] = str):
@@ -44,7 +46,7 @@ class AskScreen(ModalScreen):
         self.dismiss(value)
 
 
-class ConfirmScreen(ModalScreen[bool]):
+class ConfirmScreen(LeavesOnlyFromTheTop, ModalScreen[bool]):
     BINDINGS = [Binding("y", "dismiss(True)", "yes"),
                 Binding("n,escape", "dismiss(False)", "no")]
 

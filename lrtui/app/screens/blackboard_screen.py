@@ -16,14 +16,14 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from lrtui.app.shown import is_live, while_shown
+from lrtui.app.shown import LeavesOnlyFromTheTop, is_live, while_shown
 from lrtui.app.widgets.blackboard_plot import BlackboardPlot
 from lrtui.app.widgets.status_line import StatusLine
 from lrtui.engine.blackboard import DIRECTIONS, MEANING, loss_slice
 from lrtui.engine.run import Snapshot, State, fmt
 
 
-class BlackboardScreen(Screen):
+class BlackboardScreen(LeavesOnlyFromTheTop, Screen):
     DEFAULT_CSS = """
     BlackboardScreen BlackboardPlot { height: 1fr; border: round $panel-lighten-2;
         border-title-color: $primary; }
@@ -31,7 +31,7 @@ class BlackboardScreen(Screen):
     """
     BINDINGS = [
         Binding("d", "turn", "direction"),
-        Binding("escape,b", "app.pop_screen", "back"),
+        Binding("escape,b", "back", "back"),
     ]
 
     def __init__(self, direction: str = "b"):

@@ -18,7 +18,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from lrtui.app.shown import is_live, is_shown
+from lrtui.app.shown import LeavesOnlyFromTheTop, is_live, is_shown
 from lrtui.app.widgets.compare_plots import (
     CompareFitPlot,
     CompareLossPlot,
@@ -46,7 +46,7 @@ def default_learning_rates(learning_rate: float) -> list[float]:
     return [max(low, learning_rate / 100), learning_rate, min(high, learning_rate * 9)]
 
 
-class CompareScreen(Screen):
+class CompareScreen(LeavesOnlyFromTheTop, Screen):
     DEFAULT_CSS = """
     CompareScreen #compare-top, CompareScreen #compare-bottom { height: 1fr; }
     CompareScreen #compare-loss, CompareScreen #compare-fit, CompareScreen #compare-landscape {
@@ -71,7 +71,7 @@ class CompareScreen(Screen):
         Binding("1", "select(0)", "select run", key_display="1-6"),
         *(Binding(str(k + 1), f"select({k})", show=False) for k in range(1, 6)),
         Binding("0,a", "select(None)", "all runs", key_display="0"),
-        Binding("escape,c", "app.pop_screen", "back"),
+        Binding("escape,c", "back", "back"),
         # The main screen's keys that mean nothing here are caught, not passed on.
         Binding("l,n,y,g,m,b", "not_here", show=False),
     ]

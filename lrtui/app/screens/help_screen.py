@@ -13,7 +13,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
-from lrtui.app.shown import is_live
+from lrtui.app.shown import LeavesOnlyFromTheTop, is_live
 
 HELP = """\
 # lrtui keys
@@ -81,7 +81,7 @@ MORE_BELOW = "more below: ↓ PgDn End"
 AT_THE_END = "↑ PgUp Home"
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(LeavesOnlyFromTheTop, ModalScreen[None]):
     AUTO_FOCUS = "#help"  # the arrows, PageUp/PageDown and Home/End scroll it at once
     BINDINGS = [
         Binding("escape", "dismiss", "close"),

@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from lrtui.app.shown import is_live, while_shown
+from lrtui.app.shown import LeavesOnlyFromTheTop, is_live, while_shown
 from lrtui.app.themes import plot_color
 from lrtui.app.widgets.eigen_error_plot import EigenErrorPlot
 from lrtui.app.widgets.landscape_plot import LandscapePlot, Path
@@ -32,9 +32,9 @@ def zigzag_note(snap: Snapshot) -> str:
     return "lr > 1/λmax: the path zig-zags across the steep axis"
 
 
-class LandscapeScreen(Screen):
+class LandscapeScreen(LeavesOnlyFromTheTop, Screen):
     BINDINGS = [
-        Binding("escape,g", "app.pop_screen", "back"),
+        Binding("escape,g", "back", "back"),
         Binding("e", "toggle_eigen", "eigen axes"),
     ]
 

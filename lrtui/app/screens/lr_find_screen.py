@@ -22,7 +22,7 @@ from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
 from lrtui.app.plotdata import limit_value, limits, line_value, positive_pairs, ticks
-from lrtui.app.shown import is_live, is_shown, while_shown
+from lrtui.app.shown import LeavesOnlyFromTheTop, is_live, is_shown, while_shown
 from lrtui.app.themes import plot_color
 from lrtui.app.widgets.plot_pane import PlotPane
 from lrtui.engine.data import Dataset
@@ -114,7 +114,7 @@ class RangePlot(PlotPane):
         plt.title("smoothed loss against lr (log-log)")
 
 
-class LrFindScreen(ModalScreen[Choice | None]):
+class LrFindScreen(LeavesOnlyFromTheTop, ModalScreen[Choice | None]):
     BINDINGS = [
         Binding("1", "apply('minimum')", "minimum/10"),
         Binding("2", "apply('steep')", "steep"),
@@ -144,7 +144,9 @@ class LrFindScreen(ModalScreen[Choice | None]):
             return
         self.query_one("#lrfind", Vertical).border_title = "LR range test"
         if self._given is not None:
-            self.show(self._given)
+            # The keys work from now on; the drawing waits until the screen is on show.
+            self.test = self._given
+            self.call_after_refresh(self.show, self._given)
             return
         if self.dataset is None or self.device is None:
             self._say("TensorFlow is still loading: close (escape) and press f again in a moment")

@@ -26,7 +26,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
-from lrtui.app.shown import is_live, is_shown
+from lrtui.app.shown import LeavesOnlyFromTheTop, is_live, is_shown
 from lrtui.app.widgets.lr_map_plot import LINES, PREDICTED, Cursor, MapPlot, bucket_of_step
 from lrtui.engine.data import Dataset
 from lrtui.engine.lr_map import LrMapView, default_learning_rates
@@ -44,7 +44,7 @@ class MapFrame(Message):
     progress: MapProgress
 
 
-class MapScreen(ModalScreen[float | None]):
+class MapScreen(LeavesOnlyFromTheTop, ModalScreen[float | None]):
     DEFAULT_CSS = """
     MapScreen { align: center middle; }
     MapScreen #map { width: 100%; height: 1fr; border: round $panel-lighten-2;

@@ -13,7 +13,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from lrtui.app.shown import is_shown
+from lrtui.app.shown import LeavesOnlyFromTheTop, is_shown
 from lrtui.app.widgets.hyperparams import HyperParams
 from lrtui.engine.method import OPTIMIZER_RULES, describe_optimizer, describe_schedule
 from lrtui.settings.fields import OPTIMIZERS, SCHEDULES, Settings
@@ -56,7 +56,7 @@ class MethodParams(HyperParams):
         self.screen.dismiss()
 
 
-class MethodScreen(ModalScreen[None]):
+class MethodScreen(LeavesOnlyFromTheTop, ModalScreen[None]):
     # The first field has the keys at once: `o`, then `adam` and enter, applies Adam.
     AUTO_FOCUS = "#optimizer"
     BINDINGS = [

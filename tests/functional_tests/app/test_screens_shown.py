@@ -13,6 +13,7 @@ from support import ready_app, wait_for
 
 from lrtui.app.app import Frame
 from lrtui.app.screens.compare_screen import CompareFrame, CompareScreen
+from lrtui.app.screens.help_screen import HelpScreen
 from lrtui.app.screens.landscape_screen import LandscapeScreen
 from lrtui.app.screens.lr_find_screen import LrFindScreen
 from lrtui.app.screens.method_screen import MethodScreen
@@ -77,3 +78,20 @@ async def test_a_range_test_result_after_escape_is_dropped():
         screen._say("late")
         screen.on_mount()
         assert app_exception(app) is None and app.is_running
+
+
+async def test_a_late_escape_closes_nothing_but_its_own_screen():
+    """An escape that reaches a screen after it was closed must not close the one under it."""
+    async with ready_app() as (app, pilot):
+        help_screen = HelpScreen()
+        landscape = LandscapeScreen()
+        await app.push_screen(landscape)
+        await app.push_screen(help_screen)
+        await app.pop_screen()  # the help is gone; its escape comes late
+        help_screen.dismiss()
+        await pilot.pause()
+        assert app.screen is landscape
+        await app.pop_screen()
+        landscape.action_back()  # the last screen: nothing to pop
+        await pilot.pause()
+        assert len(app.screen_stack) == 1 and app.is_running and app_exception(app) is None

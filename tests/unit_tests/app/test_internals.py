@@ -32,6 +32,7 @@ from textual_plotext import PlotextPlot
     (CommandPalette, "_watch__show_busy"),
     (DOMNode, "_pruning"),
     (MessagePump, "_closing"),
+    (MessagePump, "_message_queue"),
     (MessagePump, "_closed"),
     (textual.keys, "REPLACED_KEYS"),
     (textual.keys, "_character_to_key"),
