@@ -337,6 +337,11 @@ class LrApp(App):
         """The lr × steps map from the run's settings; enter there makes the chosen lr the run's."""
         if isinstance(self.screen, MapScreen):
             return
+        if self.settings.model != "line":
+            # The map's lanes are the line's for now (lrtui.engine.models can widen them).
+            self.notify(f"the lr × steps map is drawn for the line only, not yet for "
+                        f"{self.settings.model}", severity="warning", timeout=5)
+            return
         run = self.controller.run
         if run is None or self.snapshot is None or self.snapshot.state in (State.LOADING, State.ERROR):
             self.notify("the map needs TensorFlow loaded: wait for the run to be ready",
@@ -351,7 +356,7 @@ class LrApp(App):
         new optimizer or schedule: m then answers at once."""
         run = self.controller.run
         method = tuple(getattr(settings, name) for name in METHOD_FIELDS)
-        if run is None or method == self._map_prepared_for:
+        if run is None or method == self._map_prepared_for or settings.model != "line":
             return
         self._map_prepared_for = method
         dataset, device = run.dataset, run.device.name

@@ -59,6 +59,8 @@ def run_map(args: argparse.Namespace, out: TextIO | None = None) -> int:
     try:
         output = _output_path(args)
         check_method(settings)
+        if settings.model != "line":  # its lanes are the line's for now
+            raise MapError(f"--model {settings.model}: the map is drawn for the line only, for now")
     except MapError as error:
         return _refuse(error)
     return headless_command(lambda: _run(settings, args, output, out))

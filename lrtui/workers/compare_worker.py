@@ -141,9 +141,10 @@ class CompareController(PacedWorker):
 
 def _waiting(settings: Settings, dataset, state: State = State.LOADING,
              message: str = "") -> CompareSnapshot:
+    line = dataset is not None and settings.model == "line"  # the theory ahead is the line's
     return CompareSnapshot(
         state=state, lanes=(), settings=settings,
-        theory=theory_of(dataset.x, dataset.y) if dataset else None,
-        moments=moments_of(dataset.x, dataset.y) if dataset else None,
+        theory=theory_of(dataset.x, dataset.y) if line else None,
+        moments=moments_of(dataset.x, dataset.y) if line else None,
         x=dataset.x if dataset else None, y=dataset.y if dataset else None,
         device="-", message=message)

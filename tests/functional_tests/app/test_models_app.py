@@ -7,7 +7,7 @@ state with a bound (tests/support.py).
 from __future__ import annotations
 
 import numpy as np
-from support import ready_app, start, wait_for
+from support import ready_app, wait_for
 
 from lrtui.app.widgets.fit_plot import FitPlot
 from lrtui.app.widgets.model_fit_plot import ModelFitPlot
@@ -28,7 +28,7 @@ async def test_an_mlp_shows_its_curve_the_sharpness_and_lr_max_now():
     async with ready_app(settings) as (app, pilot):
         assert not app.query_one(FitPlot).display and app.query_one(ModelFitPlot).display
         assert app.query_one(SharpnessPlot).has_class("-shown")
-        await start(app, pilot)
+        await pilot.press("space")  # at max speed a short run may end before a poll sees it run
         await wait_for(pilot, lambda: app.snapshot.state == State.FINISHED, 120, "300 steps")
         await wait_for(pilot, lambda: "2/sharpness" in status_text(app), 10, "lr_max now")
         snap = app.snapshot
@@ -45,7 +45,7 @@ async def test_two_classes_get_a_decision_boundary():
     settings = Settings(model="logistic", dataset="moons", learning_rate=1.0, steps=200,
                         speed="max")
     async with ready_app(settings) as (app, pilot):
-        await start(app, pilot)
+        await pilot.press("space")
         await wait_for(pilot, lambda: app.snapshot.state == State.FINISHED, 120, "200 steps")
         fit = app.snapshot.fit
         assert fit.probability.shape == (len(fit.grid_x2), len(fit.grid_x1))
@@ -94,6 +94,7 @@ async def test_compare_mode_and_the_landscape_with_an_mlp_on_two_classes():
         assert "no (w, b) surface for mlp" in app.screen.query_one(LandscapePlot)._lines[0] + \
             "".join(app.screen.query_one(LandscapePlot)._lines[:3])
         await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, LandscapeScreen), 30, "escape")
         await pilot.press("c")
 
         def lanes():
