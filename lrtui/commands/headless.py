@@ -29,8 +29,19 @@ def headless_command(work: Callable[[], int]) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`lrtui run | head`): it has what it wanted; say nothing more.
+        _silence_stdout()
+        return 0
     except Exception as error:  # a bug: the traceback to a crash log, two lines here
         return report_crash(error)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that the final flush cannot fail on the closed pipe."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def entry(main: Callable[[], int]) -> None:

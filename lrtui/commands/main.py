@@ -170,6 +170,8 @@ def _run(settings: Settings, format: str, save: str | None) -> int:
 
     try:
         return run_headless(settings, format, save=save)
+    except BrokenPipeError:
+        raise  # the reader left (`lrtui run | head`): not a save that failed
     except OSError as error:
         print(f"lrtui: error: cannot save the run to {save}: {error.strerror or error}",
               file=sys.stderr)

@@ -79,9 +79,8 @@ def direction(theory: Theory, name: str) -> np.ndarray:
 
 
 def curvature_along(theory: Theory, unit: np.ndarray) -> float:
-    """uᵀHu = Σ λ_i·(v_i·u)², from H's eigen-pairs."""
-    values, vectors = theory.eigen()
-    return float(np.sum(values * (vectors.T @ unit) ** 2))
+    """uᵀHu: along w or b exactly H's diagonal entry, along an eigenvector its eigenvalue."""
+    return float(unit @ theory.hessian() @ unit)
 
 
 def loss_slice(theory: Theory, w: float, b: float, name: str, recent_w=(), recent_b=(),

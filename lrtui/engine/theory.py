@@ -75,10 +75,13 @@ class Theory:
             return "zigzags"
         return "converges"
 
+    def hessian(self) -> np.ndarray:
+        """H = 2·[[mean x², mean x], [mean x, 1]], the same at every (w, b)."""
+        return 2.0 * np.array([[self.m2, self.m1], [self.m1, 1.0]])
+
     def eigen(self) -> tuple[np.ndarray, np.ndarray]:
         """The Hessian's eigenvalues (ascending) and unit eigenvectors (as columns)."""
-        hessian = 2.0 * np.array([[self.m2, self.m1], [self.m1, 1.0]])
-        return np.linalg.eigh(hessian)
+        return np.linalg.eigh(self.hessian())
 
 
 def theory_of(x: np.ndarray, y: np.ndarray) -> Theory:

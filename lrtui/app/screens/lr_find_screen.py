@@ -144,7 +144,9 @@ class LrFindScreen(LeavesOnlyFromTheTop, ModalScreen[Choice | None]):
             return
         self.query_one("#lrfind", Vertical).border_title = "LR range test"
         if self._given is not None:
-            self.show(self._given)
+            # The keys work from now on; the drawing waits until the screen is on show.
+            self.test = self._given
+            self.call_after_refresh(self.show, self._given)
             return
         if self.dataset is None or self.device is None:
             self._say("TensorFlow is still loading: close (escape) and press f again in a moment")

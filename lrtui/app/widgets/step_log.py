@@ -50,6 +50,8 @@ MAX_BATCH = 100
 
 def fit_number(value, width: int) -> str:
     """The number in at most `width` characters: fewer digits before it ever gets wider."""
+    if value is None:  # a full-batch row under a batch column (the method changed mid-log)
+        return "-"
     if isinstance(value, int):
         text = str(value)
         return text if len(text) <= width else f"{value:.{max(1, width - 6)}g}"

@@ -130,7 +130,7 @@ async def test_b_draws_the_slice_live_and_d_turns_the_direction():
         screen = app.screen
         plot = screen.query_one(BlackboardPlot)
         await wait_for(pilot, lambda: plot.cut is not None, what="the first slice")
-        assert plot.cut.direction == "b" and plot.cut.curvature == 2.0
+        assert plot.cut.direction == "b" and math.isclose(plot.cut.curvature, 2.0, rel_tol=1e-12)
         # s steps the run from here; the slice follows it, one more jump each step.
         for count in range(1, 4):
             await pilot.press("s")

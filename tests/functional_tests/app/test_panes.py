@@ -64,3 +64,20 @@ async def test_a_flood_of_rows_shows_the_newest_and_says_how_many_were_left_out(
         assert len(text) == 1 + 1 + MAX_BATCH, len(text)  # header, gap line, rows
         assert f"{len(rows) - MAX_BATCH:,} lines not shown" in text[1]
         assert text[-1].split()[0] == "99980"
+
+
+async def test_a_log_that_had_mini_batch_rows_takes_full_batch_rows_too():
+    # A run switched from a mini-batch to the full batch: the batch column stays, its
+    # cells say "-" (the monkey found the crash this was).
+    app = LogOnly()
+    async with app.run_test(size=(120, 24)) as pilot:
+        log = app.query_one(StepLog)
+        log.add((LogRow(0, 2.4, 0.0, -1.0, -1.7, -3.1, 0.1, batch_loss=2.46),), ())
+        log.add((LogRow(0, 2.4, 0.0, -1.0, -1.7, -3.1, 0.1),), ())
+        log.flush()
+        await pilot.resize_terminal(100, 24)  # lays the columns out again, every row with them
+        await pilot.pause()
+        text = [strip.text for strip in log.lines]
+        assert text[0].split()[:3] == ["step", "loss", "batch"]
+        assert text[-1].split()[2] == "-"
+        assert app_exception(app) is None

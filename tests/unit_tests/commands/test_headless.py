@@ -149,3 +149,20 @@ def test_no_stop_at_lr_10_ends_in_nan_in_every_format(capfd):
     row = [line.split() for line in table.splitlines() if line.split()[:1] == ["180"]][0]
     assert row[1:6] == ["nan"] * 5
     assert any(line.split()[1:2] == ["inf"] for line in table.splitlines() if line[:1] == " ")
+
+
+@pytest.mark.parametrize("command", [["run"], ["compare"], ["find-lr"]])
+def test_a_reader_that_leaves_early_ends_the_command_quietly(command):
+    """`lrtui run | head -2`: no traceback, no "cannot save", exit 0 once the pipe closes."""
+    import subprocess
+    import sys
+
+    process = subprocess.Popen([sys.executable, "-m", "lrtui", *command, "--steps", "3000", "--log-every", "1"]
+                               if command != ["find-lr"] else
+                               [sys.executable, "-m", "lrtui", "find-lr", "--num", "2000"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.readline()
+    process.stdout.close()  # the reader leaves
+    _, err = process.communicate(timeout=300)
+    assert process.returncode == 0, err.decode()
+    assert b"Traceback" not in err and b"cannot save" not in err, err.decode()
