@@ -45,6 +45,15 @@ class SafeCommandPalette(CommandPalette):
     def _widgets_gone(self) -> bool:
         return not self.is_attached or not self.query(CommandList)
 
+    def dismiss(self, result=None):
+        # A pick that lands after escape already closed the palette would pop the screen
+        # under it, or fail on the last one (ScreenStackError): close only while on top.
+        if not (is_live(self) and self.app.screen_stack and self.app.screen is self):
+            from textual.await_complete import AwaitComplete
+
+            return AwaitComplete.nothing()
+        return super().dismiss(result)
+
     def _watch__list_visible(self) -> None:
         if not self._widgets_gone():
             super()._watch__list_visible()
