@@ -39,11 +39,12 @@ from lrtui.app.widgets.sharpness_plot import SharpnessPlot
 from lrtui.app.widgets.status_line import StatusLine
 from lrtui.app.widgets.step_log import StepLog
 from lrtui.app.widgets.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmall
+from lrtui.engine.lr_map import DEFAULT_LANES
 from lrtui.engine.run import Snapshot, State, fmt
-from lrtui.settings.fields import METHOD_FIELDS, SettingError, Settings, check
+from lrtui.settings.fields import SettingError, Settings, check
 from lrtui.settings.model_fields import DATASETS, MODEL_INPUTS, inputs_of_dataset
 from lrtui.settings.presets import PRESETS, preset_values
-from lrtui.workers.map_worker import prepare
+from lrtui.workers.map_worker import TRAINERS, prepare
 from lrtui.workers.run_worker import Controller, reopen_run
 
 MODEL_WORDS = {
@@ -96,7 +97,8 @@ class LrApp(App):
         Binding("v", "toggle_lr_curve", "lr curve"),
         Binding("x", "toggle_no_stop", "no-stop on/off", show=False),
         Binding("question_mark", "help", "help", key_display="?"),
-        Binding("f8", "screenshot", "SVG screenshot", show=False),
+        # priority: a screenshot of any screen, the modal ones (map, help, ...) too
+        Binding("f8", "screenshot", "SVG screenshot", show=False, priority=True),
         Binding("e", "save_run", "save run", show=False),
         Binding("E", "export_csv", "steps to CSV", show=False),
         Binding("left_square_bracket", "loss_cursor(-1)", "loss cursor ←", show=False),
@@ -120,7 +122,7 @@ class LrApp(App):
                                      acknowledge=True)
         self._worker: Worker | None = None
         self._keys = KeyBacklog()
-        self._map_prepared_for: tuple | None = None  # the method the map's lanes were compiled for
+        self._map_prepared_for: tuple | None = None  # the lane layout the map's lanes were compiled for
         self._register_themes(settings.theme)
 
     def post_message_from_worker(self, snapshot: Snapshot) -> None:
@@ -337,11 +339,6 @@ class LrApp(App):
         """The lr × steps map from the run's settings; enter there makes the chosen lr the run's."""
         if isinstance(self.screen, MapScreen):
             return
-        if self.settings.model != "line":
-            # The map's lanes are the line's for now (lrtui.engine.models can widen them).
-            self.notify(f"the lr × steps map is drawn for the line only, not yet for "
-                        f"{self.settings.model}", severity="warning", timeout=5)
-            return
         run = self.controller.run
         if run is None or self.snapshot is None or self.snapshot.state in (State.LOADING, State.ERROR):
             self.notify("the map needs TensorFlow loaded: wait for the run to be ready",
@@ -355,11 +352,14 @@ class LrApp(App):
         """Compile the lr map's lanes in the background once the run is ready, and again for a
         new optimizer or schedule: m then answers at once."""
         run = self.controller.run
-        method = tuple(getattr(settings, name) for name in METHOD_FIELDS)
-        if run is None or method == self._map_prepared_for or settings.model != "line":
+        if run is None:
+            return
+        dataset, device = run.dataset, run.device.name
+        # One build per lane layout: the rule and the model (TRAINERS.key says which).
+        method = TRAINERS.key(settings, DEFAULT_LANES, device, dataset.inputs)
+        if method == self._map_prepared_for:
             return
         self._map_prepared_for = method
-        dataset, device = run.dataset, run.device.name
         self.run_worker(lambda: prepare(settings, dataset, device), name="lr map warm-up",
                         thread=True, exit_on_error=False)
 

@@ -20,10 +20,17 @@ import numpy as np
 from lrtui.atomic import write_atomic
 from lrtui.commands.headless import headless_command
 from lrtui.commands.output import FORMATS, Printer
-from lrtui.engine.lr_map import DEFAULT_LANES, LrMapView, MapError, check_grid, check_method, default_learning_rates
+from lrtui.engine.lr_map import (
+    DEFAULT_LANES,
+    LrMapView,
+    MapError,
+    check_grid,
+    check_method,
+    default_learning_rates,
+    map_theory,
+)
 from lrtui.engine.method import describe_optimizer, describe_schedule
 from lrtui.engine.run import fmt, make_dataset
-from lrtui.engine.theory import theory_of
 from lrtui.settings.options import add_options, settings_from, typed
 
 COLUMNS = ("lr", "final_loss", "steps_to_1pct", "diverged_at", "min_loss")
@@ -59,8 +66,6 @@ def run_map(args: argparse.Namespace, out: TextIO | None = None) -> int:
     try:
         output = _output_path(args)
         check_method(settings)
-        if settings.model != "line":  # its lanes are the line's for now
-            raise MapError(f"--model {settings.model}: the map is drawn for the line only, for now")
     except MapError as error:
         return _refuse(error)
     return headless_command(lambda: _run(settings, args, output, out))
@@ -86,7 +91,7 @@ def _refuse(error: Exception) -> int:
 
 def _run(settings, args: argparse.Namespace, output: Path | None, out: TextIO) -> int:
     dataset = make_dataset(settings)  # a bad --data file fails before TensorFlow loads
-    theory = theory_of(dataset.x, dataset.y)
+    theory = map_theory(settings, dataset)
     defaults = default_learning_rates(theory, settings.learning_rate, 2)
     lr_min = args.lr_min if args.lr_min is not None else float(defaults[0])
     lr_max = args.lr_max if args.lr_max is not None else float(defaults[-1])
@@ -117,7 +122,9 @@ def _print_rows(view: LrMapView, format: str, out: TextIO, note: str = "") -> No
         printer.event(note)
     for row in view.rows():
         if format == "table":
-            row = {**row, "steps_to_1pct": "never" if row["steps_to_1pct"] is None else row["steps_to_1pct"],
+            # Without a known minimum (logistic, mlp) there is no 1% to reach: "-", not "never".
+            unreached = "never" if view.exact else "-"
+            row = {**row, "steps_to_1pct": unreached if row["steps_to_1pct"] is None else row["steps_to_1pct"],
                    "diverged_at": "-" if row["diverged_at"] is None else row["diverged_at"]}
         printer.row(row)
     printer.summary(_summary(view))
@@ -127,24 +134,34 @@ def _print_rows(view: LrMapView, format: str, out: TextIO, note: str = "") -> No
 
 
 def _summary(view: LrMapView) -> dict:
-    theory, s = view.theory, view.settings
-    return {"steps": view.steps, "num": len(view.learning_rates), "lr_max": theory.lr_max,
-            "lr_opt": theory.lr_opt, "lr_zigzag": theory.lr_zigzag, "ols_loss": theory.ols_loss,
-            "converged_loss": theory.converged_loss, "optimizer": describe_optimizer(s),
-            "schedule": describe_schedule(s), "diverged": int((view.diverged_at >= 0).sum())}
+    s = view.settings
+    summary = {"steps": view.steps, "num": len(view.learning_rates), "model": s.model,
+               **_theory_numbers(view), "optimizer": describe_optimizer(s),
+               "schedule": describe_schedule(s), "diverged": int((view.diverged_at >= 0).sum())}
+    return summary
+
+
+def _theory_numbers(view: LrMapView) -> dict:
+    """The exact theory's numbers (line, poly); for the others the sharpness at the start,
+    measured, and 2/sharpness there (None stands for a number that does not exist)."""
+    theory = view.theory
+    if theory is None:
+        s = view.start_sharpness
+        return {"sharpness_at_start": s, "lr_max_at_start": 2.0 / s if s > 0 else None}
+    return {"lr_max": theory.lr_max, "lr_opt": theory.lr_opt, "lr_zigzag": theory.lr_zigzag,
+            "ols_loss": theory.ols_loss, "converged_loss": theory.converged_loss}
 
 
 def _npz_bytes(view: LrMapView) -> bytes:
     """The whole map for a notebook; -1 in the step arrays means never."""
-    theory = view.theory
     arrays = {
         "learning_rates": view.learning_rates, "step": view.step, "span": np.int64(view.span),
         "loss": view.loss, "low": view.low, "high": view.high, "final_loss": view.final_loss,
         "steps_to_1pct": view.steps_to_1pct, "diverged_at": view.diverged_at,
-        "min_loss": view.min_loss, "steps": np.int64(view.steps), "lr_max": theory.lr_max,
+        "min_loss": view.min_loss, "steps": np.int64(view.steps),
         # NaN: no lr_opt when every x is the same (a line of minima, not a point)
-        "lr_opt": np.nan if theory.lr_opt is None else theory.lr_opt,
-        "lr_zigzag": theory.lr_zigzag, "ols_loss": theory.ols_loss,
+        **{name: np.nan if value is None else np.float64(value)
+           for name, value in _theory_numbers(view).items() if name != "converged_loss"},
     }
     if view.predicted is not None:
         arrays["predicted_steps_to_1pct"] = view.predicted
@@ -155,6 +172,17 @@ def _npz_bytes(view: LrMapView) -> bytes:
 
 def describe(view: LrMapView) -> str:
     """One line for a person: where the band of lrs that converge lies."""
+    if not view.exact:
+        finished = view.diverged_at < 0
+        if not finished.any():
+            return "every lr diverged in the budget"
+        best = int(np.argmin(np.where(finished, view.final_loss, np.inf)))
+        lowest = (f"lowest final loss {fmt(float(view.final_loss[best]))} at lr "
+                  f"{fmt(float(view.learning_rates[best]))}")
+        if finished.all():
+            return f"{lowest}; none diverged"
+        first = float(view.learning_rates[~finished].min())
+        return f"{lowest}; {int((~finished).sum())} diverged, the smallest at lr {fmt(first)}"
     converged = view.steps_to_1pct >= 0
     if not converged.any():
         return "no lr got within 1% of the OLS loss in the budget"

@@ -14,6 +14,14 @@ Per lane it also keeps what a table of lrs needs: the final loss, the first
 step within 1% of the OLS loss (compare mode's definition, theory.py's
 `first_converged`), the step it diverged at and the lowest loss seen. No
 threads and no UI here: `lrtui map` and the map worker drive it.
+
+Every model has a map. The line and the polynomial have an exact theory
+(their Hessian is constant): lr_opt, 1/λmax and lr_max are drawn on it and
+"1% of the least-squares loss" is the finish line. The logistic loss and a
+network have neither a known minimum nor a constant lr_max; their map
+carries the sharpness at the start instead (the Hessian's top eigenvalue at
+the initial weights, by power iteration): 2/sharpness there is where plain
+GD's first steps stop being stable, the line the map shows them against.
 """
 
 from __future__ import annotations
@@ -26,8 +34,9 @@ import numpy as np
 
 from lrtui.engine.data import Dataset
 from lrtui.engine.history import LossHistory
+from lrtui.engine.models import Model, model_of
 from lrtui.engine.run import DIVERGENCE_FACTOR, make_dataset
-from lrtui.engine.theory import Theory, first_converged, steps_to_within, theory_of
+from lrtui.engine.theory import Theory, first_converged, steps_to_within, theory_for
 from lrtui.settings.fields import Settings
 
 DEFAULT_LANES = 128
@@ -46,6 +55,12 @@ CHUNK_STEPS = (64, 1024, 16384)  # the lane trainer's capacities a map uses
 
 class MapError(ValueError):
     """A map that cannot be made as asked; the message says why."""
+
+
+def map_theory(settings: Settings, dataset: Dataset) -> Theory | None:
+    """The exact theory of the map's model on this data: the line's or the polynomial's;
+    None for a model whose curvature moves (the logistic loss, a network)."""
+    return theory_for(model_of(settings, dataset.inputs), dataset.x, dataset.y)
 
 
 def default_learning_rates(theory: Theory | None, learning_rate: float,
@@ -103,9 +118,38 @@ class LrMapView:
     min_loss: np.ndarray  # (lanes,)
     steps_done: int
     steps: int  # the budget
-    theory: Theory
+    theory: Theory | None  # exact for the line and poly; None where the curvature moves
     predicted: np.ndarray | None  # plain GD's predicted steps to 1% per lr (inf: never)
     settings: Settings
+    start_loss: float  # every lane's loss at the initial weights
+    start_sharpness: float  # λmax of the Hessian there: exact, or measured (NaN: unknown)
+
+    @property
+    def exact(self) -> bool:
+        """True when the theory is exact (line, poly); False when it is the start's sharpness."""
+        return self.theory is not None
+
+    def theory_lines(self) -> list[tuple[str, float]]:
+        """The learning rates the map marks: lr_opt, 1/λmax and lr_max from the exact theory;
+        for the other models 1/λ and 2/λ of the sharpness at the initial weights (plain GD's
+        first steps are stable below the second; later the sharpness moves)."""
+        if self.theory is not None:
+            t = self.theory
+            return [("lr_opt", math.nan if t.lr_opt is None else t.lr_opt),
+                    ("1/λmax", t.lr_zigzag), ("lr_max", t.lr_max)]
+        s = self.start_sharpness
+        if not (math.isfinite(s) and s > 0):
+            return []
+        return [("1/λmax", 1.0 / s), ("lr_max", 2.0 / s)]
+
+    @property
+    def floor_loss(self) -> float:
+        """The bottom of the colour scale: the least-squares loss, or else the lowest loss any
+        lr has reached so far (the logistic loss and a network have no known minimum)."""
+        if self.theory is not None:
+            return self.theory.ols_loss
+        finite = self.min_loss[np.isfinite(self.min_loss)]
+        return float(finite.min()) if len(finite) else self.start_loss
 
     @property
     def complete(self) -> bool:
@@ -140,14 +184,18 @@ class LrMap:
         self.learning_rates = lrs
         self.steps = steps
         self.dataset = dataset or make_dataset(settings)
-        self.theory = theory_of(self.dataset.x, self.dataset.y)
+        self.model: Model = model_of(settings, self.dataset.inputs)
+        self.theory = theory_for(self.model, self.dataset.x, self.dataset.y)
         lanes = len(lrs)
         self.trainer = trainer if trainer is not None else lane_trainer(
             self.dataset, device, lrs, settings)
         if trainer is not None:
             trainer.set_data(self.dataset)
             trainer.set_learning_rates(lrs)
-        self.trainer.reset(settings.init_w, settings.init_b)
+        self.initial = self.model.initial(settings.init_seed)
+        self.trainer.reset_to(self.initial)
+        self.start_sharpness = (self.theory.lambda_max if self.theory is not None
+                                else self._measured_sharpness(device))
         self.history = LossHistory(buckets, lanes=lanes, carried=())
         self.chunk = chunk_steps(lanes)
         self.steps_done = 0
@@ -157,10 +205,21 @@ class LrMap:
         self.min_loss = np.full(lanes, np.inf)
         self.diverged_loss = np.full(lanes, np.inf)  # each lane's loss at the step it went bad
         start = self.trainer.current_loss()[0]
+        self.start_loss = float(start)
         self.loss_limit = np.float32(DIVERGENCE_FACTOR * max(start, 1.0)) if math.isfinite(start) \
             else np.float32(np.inf)
         # The same limit as a solo run: judged from the loss at the initial weights.
         self.trainer.set_loss_limit(None, float(self.loss_limit))
+
+    def _measured_sharpness(self, device: str) -> float:
+        """λmax at the initial weights of a model whose curvature moves."""
+        import tensorflow as tf  # loaded and muted by the caller
+
+        from lrtui.engine import sharpness
+
+        with tf.device(device):
+            return sharpness.measure(self.model, self.initial, tf.constant(self.dataset.x),
+                                     tf.constant(self.dataset.y))
 
     @property
     def done(self) -> bool:
@@ -182,10 +241,11 @@ class LrMap:
         self.history.add_steps(step, loss)
         self.min_loss = np.minimum(self.min_loss, np.nanmin(np.where(np.isnan(loss), np.inf, loss),
                                                             axis=0))
-        open_ = self.steps_to_1pct < 0
-        first = first_converged(loss, self.theory.converged_loss)
-        reached = open_ & (first >= 0)
-        self.steps_to_1pct[reached] = step[0] + first[reached]
+        if self.theory is not None:  # no known minimum, no finish line
+            open_ = self.steps_to_1pct < 0
+            first = first_converged(loss, self.theory.converged_loss)
+            reached = open_ & (first >= 0)
+            self.steps_to_1pct[reached] = step[0] + first[reached]
         live = self.diverged_at < 0
         self.final_loss[~live] = self.diverged_loss[~live]
         self.steps_done += taken
@@ -231,7 +291,7 @@ class LrMap:
         n = h.count
         s = self.settings
         predicted = None
-        if s.optimizer == "gd" and s.schedule == "constant":
+        if self.model.name == "line" and s.optimizer == "gd" and s.schedule == "constant":
             predicted = steps_to_within(self.theory, self.learning_rates,
                                                     s.init_w, s.init_b)
         return LrMapView(
@@ -240,7 +300,8 @@ class LrMap:
             final_loss=self.final_loss.copy(), steps_to_1pct=self.steps_to_1pct.copy(),
             diverged_at=self.diverged_at.copy(), min_loss=self.min_loss.copy(),
             steps_done=self.steps_done, steps=self.steps, theory=self.theory,
-            predicted=predicted, settings=s)
+            predicted=predicted, settings=s, start_loss=self.start_loss,
+            start_sharpness=float(self.start_sharpness))
 
 
 def lane_trainer(dataset: Dataset, device: str, learning_rates, settings: Settings):
@@ -248,6 +309,7 @@ def lane_trainer(dataset: Dataset, device: str, learning_rates, settings: Settin
     from lrtui.engine.batched import BatchedTrainer  # TensorFlow: callers mute it first
 
     lanes = len(learning_rates)
+    model = model_of(settings, dataset.inputs)
     return BatchedTrainer(dataset, device, learning_rates, [settings.optimizer] * lanes,
                           settings.init_w, settings.init_b, record=("loss",), switchable=False,
-                          method=settings)
+                          method=settings, model=model, initial=model.initial(settings.init_seed))

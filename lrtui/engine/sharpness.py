@@ -119,6 +119,13 @@ def cold_start(loss_of, theta, v, iterations):
     return value, vector, shift
 
 
+def measure(model, theta, x, y, iterations: int = COLD_ITERATIONS) -> float:
+    """The sharpness of `model`'s loss on (x, y) at θ (one lane), from a fresh vector."""
+    value, _ = top_eigenvalue(lambda t: model.loss_flat(t, x, y), tf.constant(theta, tf.float32),
+                              start_vector([model.size]), tf.constant(iterations))
+    return float(value)
+
+
 def start_vector(shape, seed: int = 0):
     """A random unit vector (per lane) to start the first power iteration from."""
     return _unit(tf.random.stateless_normal(shape, seed=[seed, 7919]))

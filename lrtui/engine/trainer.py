@@ -210,11 +210,7 @@ class Trainer:
     def measure_sharpness(self, iterations: int = sharpness.COLD_ITERATIONS) -> float:
         """The sharpness where the weights stand now, from a fresh vector (outside a chunk)."""
         with tf.device(self.device):
-            theta = tf.constant(self.theta_now())
-            value, _ = sharpness.top_eigenvalue(
-                lambda t: self.model.loss_flat(t, self.x, self.y), theta,
-                sharpness.start_vector([self.model.size]), tf.constant(iterations))
-        return float(value)
+            return sharpness.measure(self.model, self.theta_now(), self.x, self.y, iterations)
 
     # -- training ----------------------------------------------------------
     def run(self, count: int) -> StepBatch:

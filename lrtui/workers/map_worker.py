@@ -27,9 +27,10 @@ from lrtui.engine.lr_map import (
     chunk_steps,
     default_learning_rates,
     lane_trainer,
+    map_theory,
 )
-from lrtui.engine.theory import theory_of
-from lrtui.settings.fields import METHOD_FIELDS, Settings
+from lrtui.settings.fields import METHOD_FIELDS, SettingError, Settings
+from lrtui.settings.model_fields import MODEL_FIELDS
 
 FRAME_SECONDS = 0.1  # progress frames at most this often
 
@@ -61,8 +62,11 @@ class TrainerShelf:
         self._preparing: dict[tuple, threading.Event] = {}
 
     @staticmethod
-    def key(settings: Settings, lanes: int, device: str) -> tuple:
-        return (lanes, device, *(getattr(settings, name) for name in METHOD_FIELDS))
+    def key(settings: Settings, lanes: int, device: str, inputs: int) -> tuple:
+        """What a built trainer fits: its lanes, device, rule and model (the data and the
+        start are set on it; the init seed only draws the start)."""
+        model = tuple(getattr(settings, name) for name in MODEL_FIELDS if name != "init_seed")
+        return (lanes, device, inputs, *model, *(getattr(settings, name) for name in METHOD_FIELDS))
 
     def lend(self, key: tuple, stop: threading.Event | None = None):
         """The kept trainer for `key` (waiting for one being prepared), or None."""
@@ -110,10 +114,10 @@ def prepare(settings: Settings, dataset: Dataset, device: str, shelf: TrainerShe
     """
     try:
         check_method(settings)
-    except MapError:
-        return  # the map will say why when asked for
-    rates = default_learning_rates(theory_of(dataset.x, dataset.y), settings.learning_rate)
-    key = shelf.key(settings, len(rates), device)
+        rates = default_learning_rates(map_theory(settings, dataset), settings.learning_rate)
+    except (MapError, SettingError):
+        return  # the map will say why when asked for (a model and data that do not fit, too)
+    key = shelf.key(settings, len(rates), device, dataset.inputs)
     if shelf.preparing(key) is None:
         return  # kept already, or on its way
     trainer = None
@@ -143,7 +147,8 @@ class MapWorker:
 
     def __call__(self) -> None:
         started = time.perf_counter()
-        key = self.shelf.key(self.settings, len(self.learning_rates), self.device)
+        key = self.shelf.key(self.settings, len(self.learning_rates), self.device,
+                              self.dataset.inputs)
         lane_map = None
         try:
             lane_map = LrMap(self.settings, self.device, self.learning_rates, self.steps,

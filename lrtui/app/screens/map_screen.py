@@ -29,10 +29,9 @@ from textual.widgets import Footer, Static
 from lrtui.app.shown import LeavesOnlyFromTheTop, is_live, is_shown
 from lrtui.app.widgets.lr_map_plot import LINES, PREDICTED, Cursor, MapPlot, bucket_of_step
 from lrtui.engine.data import Dataset
-from lrtui.engine.lr_map import LrMapView, default_learning_rates
+from lrtui.engine.lr_map import LrMapView, default_learning_rates, map_theory
 from lrtui.engine.method import describe_optimizer
 from lrtui.engine.run import fmt
-from lrtui.engine.theory import theory_of
 from lrtui.settings.fields import Settings
 from lrtui.workers.map_worker import MapProgress, MapWorker
 
@@ -70,7 +69,8 @@ class MapScreen(LeavesOnlyFromTheTop, ModalScreen[float | None]):
         super().__init__()
         self.settings = settings
         self.dataset = dataset
-        theory = theory_of(dataset.x, dataset.y)
+        theory = map_theory(settings, dataset)
+        self.exact = theory is not None  # line, poly: exact theory; others: measured sharpness
         if learning_rates is None:
             learning_rates = default_learning_rates(theory, settings.learning_rate)
         self.learning_rates = np.asarray(learning_rates, np.float64)
@@ -124,8 +124,15 @@ class MapScreen(LeavesOnlyFromTheTop, ModalScreen[float | None]):
         self._show_readout()
 
     def _legend(self) -> str:
+        run_lr = f"[b]▲[/] run's lr {fmt(self.settings.learning_rate)}"
+        if not self.exact:
+            names = {"1/λmax": "1/λ", "lr_max": "2/λ"}
+            marks = "  ".join(f"[rgb{colour}]{glyph}[/] {names[name]}"
+                              for name, glyph, colour in LINES if name in names)
+            return (f"{marks} of the sharpness λ at the start (measured)  {run_lr}  ·  "
+                    "log loss: dark the start, bright the lowest reached, [$error]red[/] diverged")
         marks = "  ".join(f"[rgb{colour}]{glyph}[/] {name}" for name, glyph, colour in LINES)
-        return (f"{marks}  [b]▲[/] run's lr {fmt(self.settings.learning_rate)}  "
+        return (f"{marks}  {run_lr}  "
                 f"[b]{PREDICTED}[/] predicted 1% (GD)  ·  log loss: dark the start, "
                 "bright the OLS loss, [$error]red[/] diverged")
 
@@ -150,6 +157,12 @@ class MapScreen(LeavesOnlyFromTheTop, ModalScreen[float | None]):
             share = view.steps_done / view.steps
             lines.append(f"computing: step {view.steps_done:,} of {view.steps:,} ({share:.0%}) "
                          f"{'█' * int(share * 20)}{'░' * (20 - int(share * 20))}  escape stops")
+        elif theory is None:
+            s = view.start_sharpness
+            lines.append(f"map done: sharpness at the start {fmt(s)} (measured): 1/λ {fmt(1 / s)}  "
+                         f"2/λ {fmt(2 / s)}; it moves as a run trains  ·  lowest loss "
+                         f"{fmt(view.floor_loss)}" if s > 0 else
+                         f"map done: lowest loss {fmt(view.floor_loss)}")
         else:
             lr_opt = "none (every x the same)" if theory.lr_opt is None else fmt(theory.lr_opt)
             lines.append(f"map done: lr_opt {lr_opt}  "
@@ -172,7 +185,8 @@ class MapScreen(LeavesOnlyFromTheTop, ModalScreen[float | None]):
             where = f"step {first:,}" if last == first else f"steps {first:,}–{last:,}"
         reached = view.steps_to_1pct[lane]
         parts = [f"[b]cursor[/] lr {fmt(float(lr))}  {where}  loss {loss}",
-                 f"1% at {'never' if reached < 0 else f'{reached:,}'}"]
+                 f"1% at {'never' if reached < 0 else f'{reached:,}'}" if view.exact else
+                 f"lowest {fmt(float(view.min_loss[lane]))}"]
         if view.predicted is not None:
             predicted = view.predicted[lane]
             parts.append(f"(predicted {'never' if not math.isfinite(predicted) else f'{int(predicted):,}'})")

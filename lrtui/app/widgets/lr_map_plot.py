@@ -5,10 +5,12 @@ and a background colour), so a 100×30 plot shows 100×60 cells. A column
 shows the lane nearest its lr; a half-row shows the kept bucket holding the
 last step of its share of the budget. The colour runs along the theme's map
 scale from the loss at the initial weights (map-high) down to the OLS loss
-(map-low); a loss above the start is drawn as the start, and a lane that
-diverged is one clear colour (map-diverged) from that step on.
+(map-low; for a model with no known minimum, the lowest loss reached); a loss
+above the start is drawn as the start, and a lane that diverged is one clear
+colour (map-diverged) from that step on.
 
-On it: the theory's lines (lr_opt, 1/λmax, lr_max) as columns of glyphs, the
+On it: the theory's lines (lr_opt, 1/λmax, lr_max; for the logistic loss and
+a network 1/λ and 2/λ of the sharpness at the start) as columns of glyphs, the
 predicted steps to 1% for plain GD as dots, the current lr marked under the
 axis, and a cursor.
 """
@@ -30,7 +32,6 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from lrtui.app.themes import plot_color
-from lrtui.engine.landscape import loss_at, moments_from_theory
 from lrtui.engine.lr_map import LrMapView
 from lrtui.engine.run import fmt
 
@@ -42,6 +43,7 @@ LINES = (
     ("1/λmax", "┆", (240, 170, 50)),
     ("lr_max", "│", (230, 80, 220)),
 )
+LINE_STYLE = {name: (glyph, colour) for name, glyph, colour in LINES}
 PREDICTED = "•"
 CURSOR = "┼"
 NOT_YET = (40, 40, 40)  # cells the computation has not reached
@@ -90,9 +92,8 @@ def shades(view: LrMapView, columns: int, half_rows: int) -> tuple[np.ndarray, n
     """(where, code) per map cell: a colour position 0 (low loss) .. 1 (start loss), and a code:
     0 a loss, 1 diverged, 2 not computed yet."""
     lanes = len(view.learning_rates)
-    theory, s = view.theory, view.settings
-    start = float(loss_at(moments_from_theory(theory), s.init_w, s.init_b))
-    low, high = math.log10(max(theory.ols_loss, 1e-300)), math.log10(max(start, 1e-300))
+    start = view.start_loss
+    low, high = math.log10(max(view.floor_loss, 1e-300)), math.log10(max(start, 1e-300))
     if high - low < 1e-9:
         high = low + 1.0
     lane = np.array([lane_of_column(c, columns, lanes) for c in range(columns)])
@@ -236,9 +237,9 @@ class MapPlot(Widget):
     def _overlay(self, view: LrMapView, width: int, height: int) -> dict:
         """Glyphs over the cells: the theory's lines and the predicted steps to 1%."""
         marks: dict[tuple[int, int], tuple[str, tuple[int, int, int], bool]] = {}
-        theory = view.theory
-        for (_, glyph, colour), lr in zip(LINES, (theory.lr_opt, theory.lr_zigzag, theory.lr_max)):
-            column = None if lr is None else column_of_lr(lr, view.learning_rates, width)
+        for name, lr in view.theory_lines():
+            glyph, colour = LINE_STYLE[name]
+            column = column_of_lr(lr, view.learning_rates, width)
             if column is not None:
                 for row in range(height):
                     marks[(row, column)] = (glyph, colour, False)

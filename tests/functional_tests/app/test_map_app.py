@@ -64,7 +64,7 @@ async def test_the_lanes_are_compiled_ahead_of_the_key_and_again_for_a_new_optim
         device = app.controller.run.device.name
 
         def prepared(settings):
-            return TRAINERS.holds(TRAINERS.key(settings, DEFAULT_LANES, device))
+            return TRAINERS.holds(TRAINERS.key(settings, DEFAULT_LANES, device, 1))
 
         await wait_for(pilot, lambda: prepared(app.settings), timeout=60,
                        what="the map's lanes compiled once the run is ready")
@@ -148,3 +148,25 @@ async def test_b_draws_the_slice_live_and_d_turns_the_direction():
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, BlackboardScreen), what="escape")
         screen.show_snapshot(app.snapshot)  # a frame after it left: ignored, no error
+
+
+async def test_a_network_s_map_is_drawn_against_its_sharpness_at_the_start():
+    """m with the edge-of-stability preset: lanes of the mlp, the lines of its start's sharpness."""
+    settings = Settings().with_(model="mlp", dataset="sine", hidden=8, steps=300)
+    async with ready_app(settings) as (app, pilot):
+        screen = await open_map(app, pilot)
+        view = screen.progress.view
+        assert view.complete and not view.exact and view.settings.model == "mlp"
+        # Around the run's lr (no lr_max known in advance), 100× either side.
+        assert math.isclose(view.learning_rates[0], 0.001) and math.isclose(view.learning_rates[-1], 10)
+        lines = dict(view.theory_lines())
+        assert math.isclose(lines["lr_max"], 2 / view.start_sharpness)
+        readout = str(screen.query_one("#map-readout").render())
+        assert "sharpness at the start" in readout and "lowest" in readout
+        legend = str(screen.query_one("#map-legend").render())
+        assert "2/λ" in legend and "OLS" not in legend
+        # The picture: lanes far past 2/sharpness at the start blow up in their first steps.
+        plot = screen.query_one(MapPlot)
+        width, height = plot.plot_size()
+        _, code = shades(view, width, 2 * height)
+        assert code[-1][-1] == 1 and code[-1][0] == 0

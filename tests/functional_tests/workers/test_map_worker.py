@@ -43,7 +43,7 @@ def test_the_prepared_lanes_serve_the_map_without_a_new_trace():
     rates = default_learning_rates(theory_of(LESSON_DATA.x, LESSON_DATA.y), settings.learning_rate)
     frames = []
     worker = MapWorker(settings, LESSON_DATA, CPU.name, rates, settings.steps, frames.append, shelf)
-    key = shelf.key(settings, len(rates), CPU.name)
+    key = shelf.key(settings, len(rates), CPU.name, LESSON_DATA.inputs)
     trainer = shelf.lend(key)
     shelf.give_back(key, trainer)
     traces = trainer.traces

@@ -118,3 +118,30 @@ def test_data_whose_x_are_all_the_same_has_no_lr_opt_and_still_maps(capsys, tmp_
         predicted, measured = saved["predicted_steps_to_1pct"], saved["steps_to_1pct"]
         reached = measured >= 0
         assert reached.any() and np.all(np.abs(predicted[reached] - measured[reached]) <= 1)
+
+
+def test_a_network_s_map_carries_its_sharpness_at_the_start(capsys):
+    """No known minimum and no constant lr_max: the summary says what is measured instead."""
+    assert main(["map", "--model", "mlp", "--dataset", "sine", "--hidden", "8", "--num", "6",
+                 "--lr-min", "0.01", "--lr-max", "10", "--steps", "300", "--format", "jsonl"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    rows, summary = lines[:-1], lines[-1]["summary"]
+    assert summary["model"] == "mlp" and "lr_max" not in summary and "ols_loss" not in summary
+    assert summary["lr_max_at_start"] == pytest.approx(2 / summary["sharpness_at_start"])
+    assert all(row["steps_to_1pct"] is None for row in rows)
+    # Far above 2/sharpness the first steps blow up; far below they are stable.
+    assert rows[0]["diverged_at"] is None and rows[-1]["diverged_at"] is not None
+
+
+def test_a_polynomial_s_map_has_its_exact_lr_max(capsys):
+    assert main(["map", "--model", "poly", "--x-max", "3", "--num", "5", "--steps", "50"]) == 0
+    out = capsys.readouterr().out
+    summary = out.splitlines()[-2]
+    assert "model=poly" in summary and "lr_max=0.005987" in summary, summary
+
+
+def test_a_table_of_a_network_has_no_finish_line(capsys):
+    assert main(["map", "--model", "logistic", "--dataset", "circle", "--num", "3",
+                 "--steps", "30"]) == 0
+    out = capsys.readouterr().out
+    assert "never" not in out and "# lowest final loss" in out

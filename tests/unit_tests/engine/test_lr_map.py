@@ -7,9 +7,10 @@ import pytest
 from support import CPU, solo
 
 from lrtui.engine.lr_map import MAP_BUCKETS, LrMap, MapError, check_grid, default_learning_rates
-from lrtui.engine.run import make_dataset
+from lrtui.engine.models import model_of
+from lrtui.engine.run import Run, make_dataset
 from lrtui.engine.startup import import_tensorflow
-from lrtui.engine.theory import first_converged, steps_to_within, theory_of
+from lrtui.engine.theory import first_converged, steps_to_within, theory_for, theory_of
 from lrtui.settings.fields import Settings
 
 import_tensorflow()
@@ -152,3 +153,51 @@ def test_every_optimizer_s_column_is_its_keras_run(optimizer):
         _, batch = solo(settings, lr, 100)
         np.testing.assert_allclose(view.loss[:, k], batch.loss, rtol=2e-5, atol=1e-7,
                                    err_msg=f"{optimizer} lr {lr}")
+
+
+MODELS = [
+    pytest.param(LESSON.with_(model="poly", degree=3, x_max=3.0), id="poly"),
+    pytest.param(LESSON.with_(model="logistic", dataset="moons"), id="logistic"),
+    pytest.param(LESSON.with_(model="mlp", dataset="sine", hidden=8), id="mlp-sine"),
+    pytest.param(LESSON.with_(model="mlp", dataset="xor", hidden=4, activation="relu",
+                              optimizer="adam"), id="mlp-xor-adam"),
+]
+
+
+@pytest.mark.parametrize("settings", MODELS)
+def test_every_models_column_is_its_solo_run(settings):
+    """The lanes train the model the settings name, from the same start as a solo run."""
+    steps = 300
+    rates = [0.003, 0.03, 0.3, 3.0]
+    view = LrMap(settings, CPU.name, rates, steps).compute()
+    for k, lr in enumerate(rates):
+        run, batch = solo(settings, lr, steps)
+        if batch.diverged:
+            assert view.diverged_at[k] == batch.step[-1], f"lr {lr}"
+        else:
+            assert view.diverged_at[k] == -1, f"lr {lr}"
+            assert view.final_loss[k] == pytest.approx(run.current_loss(), rel=1e-4, abs=1e-6)
+        np.testing.assert_allclose(view.loss[:, k], bucket_ends(batch, view, steps), rtol=1e-4,
+                                   atol=1e-6, err_msg=f"lr {lr}")
+
+
+def test_a_model_with_an_exact_theory_is_marked_by_it():
+    settings = MODELS[0].values[0]
+    view = LrMap(settings, CPU.name, [0.001, 0.002], 50).compute()
+    data = make_dataset(settings)
+    theory = theory_for(model_of(settings, 1), data.x, data.y)
+    assert view.exact and view.start_sharpness == pytest.approx(theory.lambda_max)
+    assert dict(view.theory_lines())["lr_max"] == pytest.approx(2 / theory.lambda_max)
+    assert view.predicted is None  # the prediction is the line's (two eigen-directions)
+
+
+@pytest.mark.parametrize("settings", MODELS[1:3])
+def test_a_model_whose_curvature_moves_is_marked_by_its_sharpness_at_the_start(settings):
+    view = LrMap(settings, CPU.name, [0.01, 0.1], 20).compute()
+    run = Run(settings.with_(steps=20), CPU)
+    measured = run.trainer.measure_sharpness()
+    assert not view.exact and view.start_sharpness == pytest.approx(measured, rel=1e-3)
+    assert dict(view.theory_lines()) == pytest.approx({"1/λmax": 1 / measured,
+                                                       "lr_max": 2 / measured}, rel=1e-3)
+    assert (view.steps_to_1pct == -1).all()  # no known minimum: no finish line
+    assert view.floor_loss == pytest.approx(view.min_loss.min())
