@@ -204,3 +204,67 @@ def log_rows(batch: StepBatch, every: int, full_loss: Callable | None = None) ->
     if batch.diverged and (len(picks) == 0 or picks[-1] != len(batch) - 1):
         picks = np.r_[picks, len(batch) - 1]
     return [row_at(batch, int(i), full_loss) for i in picks]
+
+
+@dataclass(frozen=True)
+class TrailView:
+    """Where a run's weights have been: θ at some of its steps, oldest first (shared, never
+    written to: safe to hand to another thread)."""
+
+    step: np.ndarray  # int64, [k]
+    thetas: tuple[np.ndarray, ...]  # k read-only vectors of P (stacked only by who draws them)
+
+    def matrix(self) -> np.ndarray:
+        """θ at every point, [k, P]."""
+        return np.stack(self.thetas) if self.thetas else np.zeros((0, 0), np.float32)
+
+
+class ParameterTrail:
+    """θ of a model with many parameters along the run, in at most `capacity` points.
+
+    The landscape of a network projects the path onto a plane through where it
+    stands now, so it needs the whole θ at points along the run, not one row
+    per step (a run of a million steps of a 49-parameter network would be
+    200 MB). Like the loss history, each point stands for a span of steps and
+    holds the last θ given in it; when the points run out, neighbours merge
+    (the later one stays) and each covers twice the span. The first point, the
+    run's start, always stays. The runs give θ at the end of every advance,
+    so the points are as fine as the frames, never finer than one step.
+    """
+
+    def __init__(self, capacity: int = 256):
+        self.capacity = capacity
+        self.clear()
+
+    def clear(self) -> None:
+        self.span = 1
+        self._steps: list[int] = []
+        self._thetas: list[np.ndarray] = []
+
+    def add(self, step: int, theta: np.ndarray) -> None:
+        theta = np.array(theta, np.float32)  # a copy of its own: the views share it
+        theta.setflags(write=False)
+        if self._steps and self._steps[-1] // self.span == step // self.span and len(self._steps) > 1:
+            self._steps[-1], self._thetas[-1] = step, theta  # the later θ of the same span
+        else:
+            self._steps.append(step)
+            self._thetas.append(theta)
+        while len(self._steps) > self.capacity:
+            self._coarsen()
+
+    def _coarsen(self) -> None:
+        self.span *= 2
+        keep = [0]  # the start stays
+        for i in range(1, len(self._steps)):
+            if self._steps[i] // self.span == self._steps[keep[-1]] // self.span and keep[-1] != 0:
+                keep[-1] = i  # the later θ of the merged span
+            else:
+                keep.append(i)
+        self._steps = [self._steps[i] for i in keep]
+        self._thetas = [self._thetas[i] for i in keep]
+
+    def view(self) -> TrailView:
+        return TrailView(np.array(self._steps, np.int64), tuple(self._thetas))
+
+    def __len__(self) -> int:
+        return len(self._steps)

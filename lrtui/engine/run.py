@@ -16,20 +16,26 @@ from lrtui.engine.data import Dataset
 from lrtui.engine.datasets import make_dataset  # noqa: F401  (where callers find it)
 from lrtui.engine.device import DeviceChoice
 from lrtui.engine.fit_view import FitView, fit_view
-from lrtui.engine.history import CurveView, LogRow, LossHistory, log_rows, row_at
+from lrtui.engine.history import (
+    CurveView,
+    LogRow,
+    LossHistory,
+    ParameterTrail,
+    TrailView,
+    log_rows,
+    row_at,
+)
 from lrtui.engine.landscape import loss_at, moments_of
 from lrtui.engine.method import batch_that_fits, describe
 from lrtui.engine.models import Model, model_of
 from lrtui.engine.quadratic import Curvature, scaling_of
 from lrtui.engine.recording import Recording
-from lrtui.engine.records import StepBatch
+from lrtui.engine.records import RECENT_STEPS, StepBatch
 from lrtui.engine.stability import diverging_reason, predicted_steps, singular_note, warning_text
 from lrtui.engine.theory import Theory, theory_for
 from lrtui.settings.fields import DATA_FIELDS, METHOD_FIELDS, Settings, check
 from lrtui.settings.model_fields import MODEL_FIELDS
 
-# The blackboard draws the last few steps as jumps: their weights travel in every frame.
-RECENT_STEPS = 12
 # A loss this many times its value at the start of the run counts as diverged:
 # the run stops while the weights are still finite, so a lower lr can recover.
 DIVERGENCE_FACTOR = 1e12
@@ -89,9 +95,27 @@ class Snapshot:
     fit: FitView | None = None  # what the fit pane draws for models other than the line
     # The line and poly: the curvature on the raw and on the z-scored inputs (feature scaling).
     scaling: tuple[Curvature, Curvature] | None = None
-    # The weights of the last few steps, the current weights last (the blackboard's jumps).
-    recent_w: np.ndarray | None = None
-    recent_b: np.ndarray | None = None
+    # θ of the last few steps, the current θ last, [k, P] (the blackboard's jumps; the line's
+    # rows are [w, b]).
+    recent_theta: np.ndarray | None = None
+    # Models other than the line: θ along the whole run, thinned (the landscape's projected path).
+    trail: TrailView | None = None
+    # The points the run trains on (never changed in place: new data is a new Dataset), for the
+    # pictures that evaluate the model's loss themselves (the slices of a network's loss).
+    dataset: Dataset | None = None
+
+    @property
+    def recent_w(self) -> np.ndarray | None:
+        """The line's w of the last few steps, the current w last."""
+        return self._recent_column(0)
+
+    @property
+    def recent_b(self) -> np.ndarray | None:
+        return self._recent_column(1)
+
+    def _recent_column(self, i: int) -> np.ndarray | None:
+        line = self.model is None or self.model.name == "line"
+        return self.recent_theta[:, i] if line and self.recent_theta is not None else None
 
 
 def fmt(value: float) -> str:
@@ -132,7 +156,9 @@ class Run:
         self._build_model()
         self.history = LossHistory()
         self.recording = Recording(line=self.model.name == "line")  # every step, for run files
-        self._recent = np.zeros((3, 0))  # step, w, b of the line's last RECENT_STEPS steps
+        self._clear_recent()
+        self.trail = ParameterTrail()  # θ along the run, for models other than the line
+        self.start_trail()
         self.data_version = 1
         self.state = State.READY
         self.budget_end = settings.steps
@@ -235,9 +261,7 @@ class Run:
             self.start_loss = float(full_loss(batch.w[0], batch.b[0]) if full_loss else batch.loss[0])
         self._watch_overflow(batch)
         self.history.add(batch)
-        if batch.is_line:
-            self._recent = np.concatenate([self._recent, np.stack([batch.step, batch.w, batch.b])],
-                                          axis=1)[:, -RECENT_STEPS:]
+        self._keep_recent(batch)
         self.recording.add(batch)
         every = self.settings.log_every
         self.pending_rows.extend(log_rows(batch, every, full_loss))
@@ -260,6 +284,26 @@ class Run:
             self.say(f"budget reached: {self.step} steps, loss {fmt(self.current_loss())}"
                      + (f"; {why}" if why else ""), "warning" if why else "info")
         return batch
+
+    def _clear_recent(self) -> None:
+        self._recent_steps = np.zeros(0, np.int64)
+        self._recent_theta = np.zeros((0, self.model.size))
+
+    def _keep_recent(self, batch: StepBatch) -> None:
+        """θ of the last RECENT_STEPS steps (the blackboard's jumps), and of this advance's end
+        on the trail (a network's landscape)."""
+        steps, thetas = batch.recent()
+        if len(steps):
+            self._recent_steps = np.r_[self._recent_steps, steps][-RECENT_STEPS:]
+            self._recent_theta = np.concatenate([self._recent_theta, thetas])[-RECENT_STEPS:]
+        if not batch.is_line and len(batch):
+            self.trail.add(self.step, self.trainer.theta_now())
+
+    def start_trail(self) -> None:
+        """The trail starts over where the weights stand now (a reset, a reopened run file)."""
+        self.trail.clear()
+        if self.model.name != "line":
+            self.trail.add(self.step, self.trainer.theta_now())
 
     def _watch_overflow(self, batch: StepBatch) -> None:
         """Note the first step whose loss, then whose weights, are not numbers any more."""
@@ -383,7 +427,8 @@ class Run:
         s = self.settings
         self.trainer.reset_to(self.initial_theta())
         self.history.clear()
-        self._recent = np.zeros((3, 0))
+        self._clear_recent()
+        self.start_trail()
         self.recording.clear()
         self.latest = None
         self.sharpness = None
@@ -510,11 +555,10 @@ class Run:
         loss = self.latest.loss if self.latest and self.latest.step == self.step else None
         if loss is None:
             loss = self.current_loss()
-        steps, recent_w, recent_b = self._recent
-        if self.model.name != "line":
-            recent_w = recent_b = None
-        elif not len(steps) or steps[-1] < self.step:  # the weights the last step moved to
-            recent_w, recent_b = np.r_[recent_w, w], np.r_[recent_b, b]
+        theta = self.trainer.theta_now()
+        recent = self._recent_theta
+        if not len(self._recent_steps) or self._recent_steps[-1] < self.step:
+            recent = np.concatenate([recent, theta[None]])  # the weights the last step moved to
         return Snapshot(
             state=self.state, step=self.step, budget_end=self.budget_end, w=w, b=b, loss=loss,
             learning_rate=self.learning_rate, settings=self.settings, theory=self.theory,
@@ -525,12 +569,13 @@ class Run:
             rows=rows, rows_skipped=skipped, events=events, message=message,
             device_note=self.device.note, mini_batch=self.mini_batch,
             non_finite_at=self.non_finite_at, predicted_steps=self._predicted(),
-            model=self.model, theta=self.trainer.theta_now(),
+            model=self.model, theta=theta,
             sharpness=self.sharpness, lr_max_now=self.lr_max_now,
             fit=None if self.model.name == "line" else
             fit_view(self.trainer.predict, self.dataset.x),
             scaling=self.scaling,
-            recent_w=recent_w, recent_b=recent_b,
+            recent_theta=recent, trail=None if self.model.name == "line" else self.trail.view(),
+            dataset=self.dataset,
         )
 
     def _predicted(self) -> float | None:

@@ -304,6 +304,7 @@ def restore(run: Run, saved: RunFile) -> Run:
         trainer.plateau.factor.assign(factor)
     trainer.learning_rate.assign(saved.learning_rate)
     trainer.step = saved.step
+    run.start_trail()  # the path drawn from here: the file keeps no θ of earlier steps
     run._limit_armed = not math.isnan(saved.loss_limit)
     trainer.loss_limit.assign(saved.loss_limit if run._limit_armed else np.inf)
     run.budget_end = saved.budget_end

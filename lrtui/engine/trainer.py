@@ -10,7 +10,9 @@ The model states its loss (lrtui.engine.models). The line keeps the
 lesson's two variables w and b and its loss over them, op for op; every other
 model trains one flat variable θ, read as its named parameters, with the same
 loop: GradientTape, then θ.assign_sub(lr * dθ). Its steps record loss, lr
-and |∇L| instead of w, b, dw, db. Every `sharpness_every` steps (if set) the
+and |∇L| instead of w, b, dw, db, and the chunk keeps θ of its last
+RECENT_STEPS steps in a ring (a [K, P] buffer in the loop's state, written in
+place: measured at no cost on a 1-16-1 network), for the blackboard. Every `sharpness_every` steps (if set) the
 chunk also measures the sharpness at the weights the step starts from
 (lrtui.engine.sharpness): one power iteration warm-started from the last
 measurement's vector, on a full-batch step in the same pass as the step's
@@ -43,7 +45,7 @@ from lrtui.engine.compiled import compile_chunk
 from lrtui.engine.data import Dataset
 from lrtui.engine.models import Line, Model
 from lrtui.engine.optimizers import make_optimizer
-from lrtui.engine.records import FIELDS, MODEL_FIELDS, StepBatch
+from lrtui.engine.records import FIELDS, MODEL_FIELDS, RECENT_STEPS, StepBatch
 from lrtui.engine.shuffle import epoch_order
 from lrtui.settings.fields import METHOD_FIELDS, Settings
 
@@ -258,7 +260,7 @@ class Trainer:
             if self._measuring and bool(self.eigenvector_cold.numpy()):
                 self._cold_start()
             self.first_step.assign(self.step)
-            done, ok, records = chunk(tf.constant(count, tf.int32))
+            done, ok, records, ring = chunk(tf.constant(count, tf.int32))
         done = int(done)
         ok = bool(ok)
         rows = records.numpy()[:, :done].astype(np.float64)
@@ -268,8 +270,10 @@ class Trainer:
         if self.is_line:
             return StepBatch(steps, *rows[:len(FIELDS)], diverged=not ok, sharpness=measured)
         loss, lr, grad_norm = rows[:len(MODEL_FIELDS)]
+        # The ring holds step i of the chunk at i % K: the last min(done, K) steps, in order.
+        recent = ring.numpy()[np.arange(max(0, done - RECENT_STEPS), done) % RECENT_STEPS]
         return StepBatch(steps, loss, None, None, None, None, lr, diverged=not ok,
-                         grad_norm=grad_norm, sharpness=measured)
+                         grad_norm=grad_norm, sharpness=measured, recent_theta=recent)
 
     def _compile(self, capacity: int, generation: int | None = None):
         trained = self.trained
@@ -278,7 +282,7 @@ class Trainer:
         batch = self._batch_function(method.batch_size)
         gradient = self._sharpness_step() if self._measuring else self._plain_step()
 
-        def one_step(i, ok, records, step, order):
+        def one_step(i, ok, records, step, order, ring):
             x, y, order = batch(step, tf.equal(i, 0), order)
             # The line: GradientTape over w and b, giving [dw, db]; the others: [dθ].
             loss, slopes, measured = gradient(x, y, step)
@@ -297,6 +301,9 @@ class Trainer:
                 row = [loss, w.read_value(), b.read_value(), dw, db, lr]
             else:
                 row = [loss, lr, tf.norm(slopes[0])]
+                # θ this step starts from, into the ring of the last steps.
+                ring = tf.tensor_scatter_nd_update(ring, [[i % RECENT_STEPS]],
+                                                   trained[0].read_value()[None])
             if measured is not None:
                 row.append(measured)  # at the weights this step starts from
             records = records.write(i, tf.stack(row))
@@ -313,7 +320,7 @@ class Trainer:
                 return tf.constant(True)
 
             ok = tf.cond(good, update, lambda: tf.constant(False))
-            return i + 1, ok, records, step + 1, order
+            return i + 1, ok, records, step + 1, order, ring
 
         def chunk(count):
             self.traces += 1
@@ -322,13 +329,15 @@ class Trainer:
             # compile the chunk anew for each start.
             start = self.first_step.read_value()
             records = tf.TensorArray(tf.float32, size=capacity)
-            done, ok, records, _, _ = tf.while_loop(
+            # The line's records hold its weights already: its ring stays empty.
+            ring = tf.zeros([0 if self.is_line else RECENT_STEPS, self.model.size])
+            done, ok, records, _, _, ring = tf.while_loop(
                 lambda i, ok, *_: (i < count) & ok,
                 one_step,
-                (tf.constant(0), tf.constant(True), records, start, tf.range(self.n)),
+                (tf.constant(0), tf.constant(True), records, start, tf.range(self.n), ring),
                 maximum_iterations=capacity,
             )
-            return done, ok, tf.transpose(records.stack())
+            return done, ok, tf.transpose(records.stack()), ring
 
         compiled, self.jit = compile_chunk(chunk, self.device, self.jit)
         # A background compile that finishes after the method changed is thrown away.

@@ -7,12 +7,14 @@ with an arrow head (→ or ←) near its end, the newest point marked "now".
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from lrtui.app.plotdata import finite_pairs, limit_value, limits
 from lrtui.app.themes import plot_color
 from lrtui.app.widgets.plot_pane import PlotPane
-from lrtui.engine.blackboard import MEANING, Slice
+from lrtui.engine.blackboard import Slice
 from lrtui.engine.run import fmt
 
 HEAD = 0.8  # where along a jump its arrow head is drawn
@@ -30,10 +32,10 @@ class BlackboardPlot(PlotPane):
         self.redraw()
 
     def axis(self, cut: Slice) -> tuple[np.ndarray, np.ndarray, str]:
-        """x of the curve and of the steps: the parameter itself along b or w, else the offset."""
-        if cut.direction in ("b", "w"):
-            base = cut.origin[1] if cut.direction == "b" else cut.origin[0]
-            return base + cut.offset, base + cut.steps_offset, cut.direction
+        """x of the curve and of the steps: the parameter itself along a parameter (b, w, c0, …),
+        else the offset along the eigenvector."""
+        if cut.base is not None:
+            return cut.base + cut.offset, cut.base + cut.steps_offset, cut.direction
         return cut.offset, cut.steps_offset, f"offset along the {cut.direction} eigenvector"
 
     def draw(self) -> None:
@@ -53,9 +55,10 @@ class BlackboardPlot(PlotPane):
         plt.ylim(limit_value(low, False), limit_value(high, False))
         plt.xlim(*limits(float(curve_x.min()), float(curve_x.max())))
         plt.plot(curve_x, curve_y, marker="braille", color=plot_color(theme, "loss-line", "accent"),
-                 label=f"loss {MEANING[cut.direction]}")
-        bottom = cut.bottom + (x[0] - cut.offset[0])  # the bottom on the same axis as x
-        plt.vline(bottom, plot_color(theme, "true-line", "success"))
+                 label=f"loss {cut.meaning}")
+        if math.isfinite(cut.bottom):  # a slice that still falls at the frame's edge has none
+            bottom = cut.bottom + (x[0] - cut.offset[0])  # the bottom on the same axis as x
+            plt.vline(bottom, plot_color(theme, "true-line", "success"))
         jump = plot_color(theme, "fit-line", "error")
         for (x0, y0), (x1, y1) in zip(zip(points_x[:-1], points_y[:-1]), zip(points_x[1:], points_y[1:])):
             plt.plot([x0, x1], [y0, y1], marker="braille", color=jump)
@@ -65,5 +68,4 @@ class BlackboardPlot(PlotPane):
         if len(points_x):
             plt.scatter([points_x[-1]], [points_y[-1]], marker="●", color=jump, label="now")
         plt.xlabel(label)
-        plt.title(f"{MEANING[cut.direction]}: curvature {fmt(cut.curvature)}, "
-                  f"2/curvature {fmt(cut.lr_max)}")
+        plt.title(f"{cut.meaning}: curvature {fmt(cut.curvature)}, 2/curvature {fmt(cut.lr_max)}")

@@ -5,6 +5,10 @@ The contours are level sets of a grid computed from the data's moments
 level, at the braille resolution of the pane. A path that leaves the frame is
 drawn up to the frame's edge and its exit marked, so a diverging run still
 shows which way it went.
+
+For other models the same pane draws a plane through the current θ along the
+Hessian's top two eigenvectors (lrtui.engine.plane), computed in a thread:
+its contours, the lowest point in view, and the run's path projected onto it.
 """
 
 from __future__ import annotations
@@ -16,7 +20,16 @@ import numpy as np
 from lrtui.app.plotdata import clip_segment, finite_pairs
 from lrtui.app.themes import plot_color
 from lrtui.app.widgets.plot_pane import PlotPane
-from lrtui.engine.landscape import Moments, contour_points, eigen_directions, frame, levels, loss_grid
+from lrtui.engine import plane as planes
+from lrtui.engine.landscape import (
+    Grid,
+    Moments,
+    contour_points,
+    eigen_directions,
+    frame,
+    levels,
+    loss_grid,
+)
 from lrtui.engine.run import fmt
 from lrtui.engine.theory import Theory
 
@@ -71,17 +84,24 @@ class LandscapePlot(PlotPane):
         self._theory: Theory | None = None
         self._moments: Moments | None = None
         self._start: tuple[float, float] = (0.0, 0.0)
-        self._model = "line"
+        self.model_name = "line"
         self._paths: tuple[Path, ...] = ()
         self.box: tuple[float, float, float, float] | None = None  # what the last frame showed
         self.exits: dict[str, tuple[float, float]] = {}  # label -> where that path left the frame
         self.note = ""  # what to look for, from the screen (the zig-zag above 1/λmax)
+        self.plane: planes.PlaneSlice | None = None  # another model's slice, when computed
+        self.waiting = ""  # why there is no plane yet (computing, an error)
 
     def set_surface(self, theory: Theory | None, moments: Moments | None,
                     start: tuple[float, float], model: str = "line") -> None:
         """`model`: the surface over (w, b) is the line's; another model has none here."""
         self._theory, self._moments, self._start = theory, moments, start
-        self._model = model
+        self.model_name = model
+        self.redraw()
+
+    def set_plane(self, plane: planes.PlaneSlice | None, waiting: str = "") -> None:
+        """Another model's plane through θ (None: `waiting` says why there is none yet)."""
+        self.plane, self.waiting = plane, waiting
         self.redraw()
 
     def set_paths(self, paths) -> None:
@@ -91,9 +111,8 @@ class LandscapePlot(PlotPane):
     def draw(self) -> None:
         plt = self.plt
         theory, moments = self._theory, self._moments
-        if self._model != "line":
-            plt.title(self.fitted_title(f"no (w, b) surface for {self._model}",
-                                        "its slice along the top Hessian eigenvectors is not built"))
+        if self.model_name != "line":
+            self._draw_plane()
             return
         if theory is None or moments is None:
             plt.title("waiting for data")
@@ -129,12 +148,44 @@ class LandscapePlot(PlotPane):
             parts.append("↗ marks where a path left the frame")
         plt.title(self.fitted_title(*parts))
 
-    def _contours(self, box, theme) -> None:
+    def _dots(self) -> tuple[int, int]:
         # Braille cells are 2 dots wide and 4 high: a grid at that resolution draws smooth rings.
-        columns = max(8, (self.size.width - 10) * 2)
-        rows = max(8, (self.size.height - 4) * 4)
-        grid = loss_grid(self._moments, box, columns, rows)
-        values = levels(self._theory, grid, CONTOURS)
+        return max(8, (self.size.width - 10) * 2), max(8, (self.size.height - 4) * 4)
+
+    def _contours(self, box, theme) -> None:
+        grid = loss_grid(self._moments, box, *self._dots())
+        self._rings(grid, levels(self._theory, grid, CONTOURS), theme)
+
+    def _draw_plane(self) -> None:
+        """Another model: the plane through θ along u1 (across) and u2 (up), and the path."""
+        plt, plane = self.plt, self.plane
+        if plane is None:
+            plt.title(self.fitted_title(self.waiting or "cutting the slice through θ …"))
+            return
+        theme = self.app.current_theme
+        box = plane.box
+        self.box = box
+        plt.xlim(box[0], box[1])
+        plt.ylim(box[2], box[3])
+        plt.xlabel("along u1, the steep eigenvector")
+        plt.ylabel("along u2")
+        grid = planes.refined(plane.grid, *self._dots())
+        self._rings(grid, planes.levels(plane.grid, CONTOURS), theme)
+        a, c, lowest = plane.lowest()
+        plt.scatter([a], [c], marker="x", color=plot_color(theme, "true-line", "success"),
+                    label=f"lowest in view {fmt(lowest)}" if self.legend else None)
+        self.exits = {}
+        color = plot_color(theme, "fit-line", "error")
+        path = Path(plane.path_a, plane.path_c, color, "path, projected")
+        self._path(path, *finite_pairs(plane.path_a, plane.path_c), box)
+        parts = [f"loss {fmt(plane.loss_here)} at θ (the centre)", "x: lowest in view"]
+        if self.note:
+            parts.insert(0, self.note)
+        if self.exits:
+            parts.append("↗ marks where the path leaves the frame")
+        plt.title(self.fitted_title(*parts))
+
+    def _rings(self, grid: Grid, values, theme) -> None:
         # Rings in greys between background and foreground: the paths keep the colours.
         low = np.array(plot_color(theme, "background", "background"), float)
         high = np.array(plot_color(theme, "foreground", "foreground"), float)

@@ -67,6 +67,8 @@ class Model:
         import tensorflow as tf
 
         lanes = theta.shape[:-1].as_list()
+        if None in lanes:  # lanes of any count (the pictures' grids): the shape when run
+            lanes = tf.unstack(tf.shape(theta)[:-1], num=len(lanes))
         out, start = {}, 0
         for p in self.parameters:
             if p.shape == ():
