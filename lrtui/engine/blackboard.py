@@ -146,14 +146,15 @@ def loss_slice(theory: Theory, w: float, b: float, name: str, recent_w=(), recen
 
 def cut(name: str, along, curvature: float, slope: float, steps_offset: np.ndarray,
         base: float | None = None, points: int = 161, quadratic: bool = True,
-        reach: float = math.inf, meaning: str = "") -> Slice:
+        reach: float = math.inf, meaning: str = "", least_width: float = 0.0) -> Slice:
     """The slice along one direction: `along(offsets)` is the loss there (one call for the
     curve and the steps together), `curvature` uᵀHu and `slope` g·u at the current point.
 
     A quadratic loss (the line, poly) is a parabola along any direction: its bottom is where
     slope + curvature·t = 0, and the frame always holds it. Any other loss is sampled: the
     bottom is the lowest point drawn (NaN if the slice still falls at the frame's edge), and
-    the parabola's bottom frames the picture only within `reach` of the steps."""
+    the parabola's bottom frames the picture only within `reach` of the steps. The frame is
+    at least `least_width` wide: steps that barely move (or none yet) still show a curve."""
     steps_offset = np.asarray(steps_offset, np.float64)
     finite = steps_offset[np.isfinite(steps_offset)]
     bottom = -slope / curvature if curvature > 0 else math.nan
@@ -162,8 +163,11 @@ def cut(name: str, along, curvature: float, slope: float, steps_offset: np.ndarr
         wanted.append(bottom)
     low, high = min(wanted), max(wanted)
     width = high - low
+    if math.isfinite(width) and 0 < width < least_width:
+        middle = (low + high) / 2
+        low, high, width = middle - least_width / 2, middle + least_width / 2, least_width
     if width <= 0 or not math.isfinite(width):
-        width = 2.0 / math.sqrt(abs(curvature)) if curvature != 0 else 2.0
+        width = least_width or (2.0 / math.sqrt(abs(curvature)) if curvature != 0 else 2.0)
         centre = bottom if math.isfinite(bottom) and (quadratic or abs(bottom) <= reach) else 0.0
         low, high = centre - width / 2, centre + width / 2
     offset = np.linspace(low - MARGIN * width, high + MARGIN * width, points)

@@ -31,6 +31,10 @@ from lrtui.engine.models import Model
 
 # A sampled slice frames the parabola's bottom only this many times the steps' span away.
 REACH = 4.0
+# The line is at least this share of the bowl's natural size wide (where the parabola rises by
+# the loss itself): steps that barely move, at the edge of stability or at a minimum, still
+# show the curve they bounce on.
+LEAST_SHARE = 0.05
 
 
 class Slicer:
@@ -98,13 +102,13 @@ class Slicer:
         steps_offset = (np.asarray(recent_thetas, np.float64).reshape(-1, self.model.size) - theta) @ unit
         finite = steps_offset[np.isfinite(steps_offset)]
         span = float(np.ptp(finite)) if len(finite) else 0.0
-        scale = natural_scale(loss, curvature)
-        reach = REACH * max(span, scale if math.isfinite(scale) else 0.0)
+        scale = natural_scale(loss, abs(curvature))
+        scale = scale if math.isfinite(scale) else 0.0
         along = self._along(theta, unit[None])
         return cut(name, lambda offsets: along(np.asarray(offsets)[:, None]), curvature,
                    float(gradient @ unit), steps_offset, base,
-                   quadratic=self.model.exact_hessian, reach=reach,
-                   meaning=meaning_of(name, line=False))
+                   quadratic=self.model.exact_hessian, reach=REACH * max(span, scale),
+                   meaning=meaning_of(name, line=False), least_width=LEAST_SHARE * scale)
 
     def _index(self, name: str) -> int:
         start = 0

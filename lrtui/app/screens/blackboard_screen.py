@@ -57,6 +57,7 @@ class BlackboardScreen(LeavesOnlyFromTheTop, Screen):
         super().__init__()
         self.direction = direction
         self.snapshot: Snapshot | None = None
+        self.worker_started = False
         self.worker = SliceWorker(lambda picture: self.post_message(SliceFrame(picture)))
 
     def compose(self) -> ComposeResult:
@@ -69,12 +70,18 @@ class BlackboardScreen(LeavesOnlyFromTheTop, Screen):
         # Escape right after b may be removing the screen already: then draw nothing.
         if not is_live(self):
             return
-        self.run_worker(self.worker, name="blackboard slices", thread=True, exit_on_error=False)
         if self.app.snapshot is not None:
             self._draw(self.app.snapshot)
 
     def on_unmount(self) -> None:
         self.worker.cancel()  # the thread ends after the slice it is cutting, if any
+
+    def _slice(self, request: SliceRequest) -> None:
+        """Hand the frame to the slice worker, started with the first (the line needs none)."""
+        if not self.worker_started:
+            self.worker_started = True
+            self.run_worker(self.worker, name="blackboard slices", thread=True, exit_on_error=False)
+        self.worker.offer(request)
 
     @property
     def directions(self) -> tuple[str, ...]:
@@ -100,7 +107,7 @@ class BlackboardScreen(LeavesOnlyFromTheTop, Screen):
             if model_changed:
                 self.query_one(BlackboardPlot).set_slice(None)
                 self.query_one("#blackboard-text", Static).update("cutting the slice through θ …")
-            self.worker.offer(SliceRequest(snap, "line", self.direction))
+            self._slice(SliceRequest(snap, "line", self.direction))
             return
         if snap.theory is None:
             return

@@ -81,6 +81,7 @@ class LandscapeScreen(LeavesOnlyFromTheTop, Screen):
 
     def __init__(self):
         super().__init__()
+        self.worker_started = False
         self.worker = SliceWorker(lambda picture: self.post_message(PlaneFrame(picture)))
         self.picture: SlicePicture | None = None  # the last plane (models other than the line)
 
@@ -95,12 +96,18 @@ class LandscapeScreen(LeavesOnlyFromTheTop, Screen):
         # Escape right after g may be removing the screen already: then draw nothing.
         if not is_live(self):
             return
-        self.run_worker(self.worker, name="landscape slices", thread=True, exit_on_error=False)
         if self.app.snapshot is not None:
             self._draw(self.app.snapshot)
 
     def on_unmount(self) -> None:
         self.worker.cancel()  # the thread ends after the slice it is cutting, if any
+
+    def _slice(self, request: SliceRequest) -> None:
+        """Hand the frame to the slice worker, started with the first (the line needs none)."""
+        if not self.worker_started:
+            self.worker_started = True
+            self.run_worker(self.worker, name="landscape slices", thread=True, exit_on_error=False)
+        self.worker.offer(request)
 
     @while_shown
     def show_snapshot(self, snap: Snapshot) -> None:
@@ -119,7 +126,7 @@ class LandscapeScreen(LeavesOnlyFromTheTop, Screen):
                 plot.set_surface(None, None, (s.init_w, s.init_b), model)
                 plot.set_plane(None, "cutting the slice through θ …")
             if snap.state not in (State.LOADING, State.ERROR) and snap.model is not None:
-                self.worker.offer(SliceRequest(snap, "plane"))
+                self._slice(SliceRequest(snap, "plane"))
             return
         moments = moments_from_theory(snap.theory) if snap.theory else None
         plot.set_surface(snap.theory, moments, (s.init_w, s.init_b), model)
