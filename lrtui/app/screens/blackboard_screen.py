@@ -57,6 +57,7 @@ class BlackboardScreen(LeavesOnlyFromTheTop, Screen):
         super().__init__()
         self.direction = direction
         self.snapshot: Snapshot | None = None
+        self.picture: SlicePicture | None = None  # the last slice cut (models other than the line)
         self.worker_started = False
         self.worker = SliceWorker(lambda picture: self.post_message(SliceFrame(picture)))
 
@@ -127,6 +128,7 @@ class BlackboardScreen(LeavesOnlyFromTheTop, Screen):
             return
         if picture.line.direction != self.direction:
             return  # d turned meanwhile: the next one is on its way
+        self.picture = picture
         self._show(snap, picture.line)
 
     def _show(self, snap: Snapshot, cut: Slice) -> None:

@@ -47,17 +47,14 @@ def zigzag_note(snap: Snapshot) -> str:
 def plane_words(plane: PlaneSlice, learning_rate: float, optimizer: str) -> str:
     """What the plane's axes are, their curvatures and what this lr does along each."""
     (l1, l2) = plane.curvatures
-    lines = [f"[b]Plane through θ[/] (step {plane.step:,}, {plane.parameters:,} parameters) "
-             f"along the Hessian's top two eigenvectors ({plane.how})"]
+    lines = [f"[b]Plane through θ[/] along the Hessian's top two eigenvectors ({plane.how}, "
+             f"{plane.parameters:,} parameters, step {plane.step:,})"]
     for name, value in (("u1 →", l1), ("u2 ↑", l2)):
         bound = f"2/λ {fmt(2 / value)}" if value > 0 else "no 2/λ (curves down)"
-        lines.append(f"  {name} λ {fmt(value)}, {bound}: lr {fmt(learning_rate)} "
+        lines.append(f" [b]{name}[/] λ {fmt(value)}, {bound}: lr {fmt(learning_rate)} "
                      f"{regime(learning_rate, value)}")
-    what = "the path: the run's θ projected onto the plane (off it, the loss under a point is not " \
-        "the run's)"
     if optimizer != "gd":
-        what += f"; the words are for plain GD, the run uses {optimizer}"
-    lines.append(what)
+        lines[-1] += f" (for plain GD; the run uses {optimizer})"
     return "\n".join(lines)
 
 

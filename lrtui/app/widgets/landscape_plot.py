@@ -36,6 +36,7 @@ from lrtui.engine.theory import Theory
 CONTOURS = 6
 # A path of more points than the pane has dots shows nothing more and costs more to clip.
 MAX_PATH_POINTS = 600
+ROOM_FOR_RING_LABELS = 20  # rows a plane's pane needs before its legend names the rings
 
 
 @dataclass(frozen=True)
@@ -170,7 +171,9 @@ class LandscapePlot(PlotPane):
         plt.xlabel("along u1, the steep eigenvector")
         plt.ylabel("along u2")
         grid = planes.refined(plane.grid, *self._dots())
-        self._rings(grid, planes.levels(plane.grid, CONTOURS), theme)
+        # A short pane keeps its legend to the points: the rings' labels would cover the rings.
+        self._rings(grid, planes.levels(plane.grid, CONTOURS), theme,
+                    labelled=self.size.height >= ROOM_FOR_RING_LABELS)
         a, c, lowest = plane.lowest()
         plt.scatter([a], [c], marker="x", color=plot_color(theme, "true-line", "success"),
                     label=f"lowest in view {fmt(lowest)}" if self.legend else None)
@@ -185,7 +188,7 @@ class LandscapePlot(PlotPane):
             parts.append("↗ marks where the path leaves the frame")
         plt.title(self.fitted_title(*parts))
 
-    def _rings(self, grid: Grid, values, theme) -> None:
+    def _rings(self, grid: Grid, values, theme, labelled: bool = True) -> None:
         # Rings in greys between background and foreground: the paths keep the colours.
         low = np.array(plot_color(theme, "background", "background"), float)
         high = np.array(plot_color(theme, "foreground", "foreground"), float)
@@ -195,7 +198,7 @@ class LandscapePlot(PlotPane):
             mix = 0.25 + 0.4 * i / max(1, len(values) - 1)  # deeper rings are brighter
             color = tuple(int(v) for v in low + (high - low) * mix)
             ends = i in (0, len(values) - 1)
-            plt_label = f"loss {fmt(float(values[i]))}" if ends and self.legend else None
+            plt_label = f"loss {fmt(float(values[i]))}" if ends and self.legend and labelled else None
             self.plt.scatter(w, b, marker="braille", color=color, label=plt_label)
 
     def _eigen_axes(self, box, theme) -> None:

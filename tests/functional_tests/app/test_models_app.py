@@ -90,9 +90,10 @@ async def test_compare_mode_and_the_landscape_with_an_mlp_on_two_classes():
     async with ready_app(settings) as (app, pilot):
         await pilot.press("g")
         await wait_for(pilot, lambda: isinstance(app.screen, LandscapeScreen), 30, "g")
-        await pilot.pause(0.3)
-        assert "no (w, b) surface for mlp" in app.screen.query_one(LandscapePlot)._lines[0] + \
-            "".join(app.screen.query_one(LandscapePlot)._lines[:3])
+        # Not the (w, b) surface: the plane through θ along the top two Hessian eigenvectors.
+        await wait_for(pilot, lambda: app.screen.query_one(LandscapePlot).plane is not None, 60,
+                       "the plane through the network's θ")
+        assert app.screen.query_one(LandscapePlot).plane.parameters == 4 * 8 + 1
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, LandscapeScreen), 30, "escape")
         await pilot.press("c")
