@@ -282,10 +282,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="shorter windows, for a first look")
     parser.add_argument("--json", default="benchmarks/results.json", help="where to write the results")
     parser.add_argument("--only", nargs="*", default=None,
-                        help="throughput, models, app, bandwidth, long, redraw, startup, map")
+                        help="throughput, models, app, bandwidth, long, redraw, startup, map, slices")
     args = parser.parse_args(argv)
     wanted = set(args.only or ["throughput", "models", "app", "bandwidth", "long", "redraw", "startup",
-                               "map"])
+                               "map", "slices"])
     rows: list[dict] = []
     headless_rate = None
     if "throughput" in wanted or "app" in wanted:
@@ -312,6 +312,10 @@ def main(argv: list[str] | None = None) -> int:
         from benchmarks.map_speed import bench_map_engine, bench_map_key
 
         rows += bench_map_engine() + bench_map_key()
+    if "slices" in wanted:
+        from benchmarks.slice_speed import bench_slices
+
+        rows += bench_slices(args.quick)
     print(show(rows))
     machine = {"python": platform.python_version(), "cores": os.cpu_count(), "machine": platform.machine()}
     with open(args.json, "w", encoding="utf-8") as out:

@@ -10,10 +10,14 @@ run (`offer`), and the worker computes from the newest one, then hands a
 
 The run can make thousands of steps a second; the pictures follow it at a
 modest rate: after each picture the worker waits at least `INTERVAL`
-seconds, and three times as long as the picture took, so it never takes
-more than about a quarter of a core from training. A new direction (d), a
-new model or new data does not wait. A frame whose θ is the one already
-drawn (a paused run) costs nothing.
+seconds, and three times as long as the picture took. A picture of the
+edge-of-stability network takes 10–20 ms, but TensorFlow's thread pool
+spends several times that in CPU (its threads spin before they sleep):
+measured with benchmarks/slice_speed.py, cutting a plane every 0.1 s cost
+training about 36% more CPU per step, every 0.3 s about 20%, every 0.5 s
+about 15% (the wall-clock speed on two cores barely moved). A new direction
+(d), a new model or new data does not wait. A frame whose θ is the one
+already drawn (a paused run) costs nothing.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from lrtui.engine.blackboard import Slice
 from lrtui.engine.plane import PlaneSlice
 from lrtui.engine.run import Snapshot
 
-INTERVAL = 0.1  # seconds between two pictures at least
+INTERVAL = 0.3  # seconds between two pictures at least
 WORK_SHARE = 3.0  # ... and this many times the last picture's own time
 
 
