@@ -80,7 +80,6 @@ class SliceWorker:
         self._offered = threading.Event()
         self._lock = threading.Lock()
         self._request: SliceRequest | None = None
-        self._slicer = None  # lrtui.engine.slices.Slicer of the model and data last drawn
         self.pictures = 0  # how many were published
 
     def offer(self, request: SliceRequest) -> None:
@@ -132,11 +131,9 @@ class SliceWorker:
         snap = request.snapshot
         started = time.monotonic()
         try:
-            from lrtui.engine.slices import Slicer  # TensorFlow is loaded by the run already
+            from lrtui.engine.slices import slicer_for  # TensorFlow is loaded by the run already
 
-            slicer = self._slicer
-            if slicer is None or slicer.model is not snap.model or slicer.dataset is not snap.dataset:
-                slicer = self._slicer = Slicer(snap.model, snap.dataset)
+            slicer = slicer_for(snap.model, snap.dataset)
             if not np.isfinite(snap.theta).all():
                 return SlicePicture(request, directions=slicer.directions,
                                     error="the weights are not finite: no slice to cut")

@@ -161,7 +161,11 @@ class LandscapePlot(PlotPane):
         """Another model: the plane through θ along u1 (across) and u2 (up), and the path."""
         plt, plane = self.plt, self.plane
         if plane is None:
-            plt.title(self.fitted_title(self.waiting or "cutting the slice through θ …"))
+            if self.waiting:
+                plt.title(self.fitted_title(self.waiting))
+            else:  # a pane no slice is cut for (compare mode's)
+                plt.title(self.fitted_title(f"no (w, b) surface for {self.model_name}",
+                                            "g shows its slice through θ"))
             return
         theme = self.app.current_theme
         box = plane.box

@@ -104,6 +104,10 @@ async def test_compare_mode_and_the_landscape_with_an_mlp_on_two_classes():
             return snap.lanes if snap is not None else ()
 
         await wait_for(pilot, lambda: len(lanes()) == 3, 60, "c to open compare mode")
+        # Compare mode cuts no slices: its small landscape pane says it has the line's only.
+        await wait_for(pilot, lambda: "no (w, b) surface for mlp" in
+                       "".join(app.screen.query_one(LandscapePlot)._lines), 30,
+                       "the compare pane's words")
         await pilot.press("space")
         await wait_for(pilot, lambda: all(lane.status in ("finished", "diverged") for lane in lanes()),
                        120, "every run to its end")
