@@ -27,10 +27,10 @@ HELP = """\
 | `r` | reset to the same initial weights and data |
 | `n` | new data (the next seed) |
 | `y` | loss axis: log / linear |
-| `g` | the loss landscape with the run's path (`g` or `escape` back) |
+| `g` | the loss landscape with the run's path; other models: a plane through θ (`g`/`escape` back) |
 | `c` | compare mode: lr ÷100, as is, ×9 side by side (`1`-`6` select a run, `0` all, `o` optimizer) |
 | `m` | the lr × steps map: every lr at every step, the cliff at lr_max (arrows: cursor, `enter`: use that lr) |
-| `b` | the blackboard: the loss as a parabola along b, w or an eigen-direction, the steps as jumps (`d` turns) |
+| `b` | the blackboard: the loss along b, w or an eigen-direction, the steps as jumps (`d` turns) |
 | `[` `]` / `{` `}` | loss cursor: a step / a tenth of the run (or point with the mouse) |
 | `e` / `E` | save the run (`lrtui --load` reopens it) / the steps as CSV |
 | `f8` | SVG screenshot |

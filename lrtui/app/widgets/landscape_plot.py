@@ -95,7 +95,8 @@ class LandscapePlot(PlotPane):
 
     def set_surface(self, theory: Theory | None, moments: Moments | None,
                     start: tuple[float, float], model: str = "line") -> None:
-        """`model`: the surface over (w, b) is the line's; another model has none here."""
+        """`model`: the surface over (w, b) is the line's; another model's plane comes by
+        `set_plane` (the landscape screen cuts it; compare mode's pane has none)."""
         self._theory, self._moments, self._start = theory, moments, start
         self.model_name = model
         self.redraw()
