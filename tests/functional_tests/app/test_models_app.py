@@ -75,10 +75,13 @@ async def test_switching_models_from_the_palette_commands_and_refusing_a_bad_pai
         assert app.snapshot.settings.dataset == "sine" and not app.snapshot.model.classifies
         before = app.snapshot.settings
         app.apply_settings(before.with_(model="poly", dataset="xor"))
-        await pilot.pause(0.5)
+        await wait_for(pilot, lambda: any("model poly needs data with one input" in str(n.message)
+                                          for n in app._notifications), 30, "the refusal")
+        # A barrier: one step goes through the queue a wrong change would have taken.
+        step = app.snapshot.step
+        await pilot.press("s")
+        await wait_for(pilot, lambda: app.snapshot.step == step + 1, 30, "one step after it")
         assert app.snapshot.settings == before and app.snapshot.model.name == "mlp"
-        assert any("model poly needs data with one input" in str(n.message)
-                   for n in app._notifications)
 
 
 async def test_compare_mode_and_the_landscape_with_an_mlp_on_two_classes():
