@@ -35,11 +35,15 @@ from lrtui.app.widgets.loss_plot import LossPlot
 from lrtui.app.widgets.lr_plot import LrPlot
 from lrtui.app.widgets.status_line import StatusLine
 from lrtui.app.widgets.step_log import StepLog
-from lrtui.app.widgets.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmall
+from lrtui.app.widgets.too_small import TOO_LOW, TOO_NARROW, TooSmall
 from lrtui.engine.run import Snapshot, State
 from lrtui.settings.fields import METHOD_FIELDS, Settings
 from lrtui.workers.map_worker import prepare
 from lrtui.workers.run_worker import Controller, reopen_run
+
+# The smallest terminal the simulator is laid out for; its narrow layout (`-narrow`,
+# `-short` in lrtui.tcss) starts here.
+MIN_WIDTH, MIN_HEIGHT = 60, 18
 
 
 @dataclass
@@ -56,8 +60,8 @@ class LrApp(App):
     AUTO_FOCUS = None
     # Narrow terminals get a narrower settings pane, short ones a shorter log;
     # below the minimum size a message replaces the panes (see widgets/too_small.py).
-    HORIZONTAL_BREAKPOINTS = [(0, "-tiny"), (MIN_WIDTH, "-narrow"), (110, "-wide")]
-    VERTICAL_BREAKPOINTS = [(0, "-tiny-height"), (MIN_HEIGHT, "-short"), (34, "-tall")]
+    HORIZONTAL_BREAKPOINTS = [(0, TOO_NARROW), (MIN_WIDTH, "-narrow"), (110, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, TOO_LOW), (MIN_HEIGHT, "-short"), (34, "-tall")]
     BINDINGS = [
         Binding("space", "toggle", "run/pause"),
         Binding("s", "step(1)", "step"),
@@ -152,7 +156,7 @@ class LrApp(App):
                 yield StepLog(id="steplog")
         yield StatusLine(id="status")
         yield Footer()
-        yield TooSmall(id="too-small")
+        yield TooSmall("lrtui", MIN_WIDTH, MIN_HEIGHT, id="too-small")
 
     def on_mount(self) -> None:
         for problem in self._theme_problems:
