@@ -266,29 +266,31 @@ class WatchApp(App):
 WATCH_HELP = Help(
     "lrtui watch keys",
     (
-        ("`space`", "pause / resume the training: it stops between two batches (at the next batch "
-                    "boundary) and waits there until resumed"),
-        ("`+` / `-`", "the training's lr ×2 / ÷2 from its next batch (`model.optimizer.learning_rate`; "
-                      "a schedule is rescaled as a whole)"),
-        ("`l`", "type the lr to set (enter sends it; it applies from the next batch; a bad number "
-                "sends nothing)"),
-        ("`x`", "stop the training (asks first): Keras ends `model.fit` after the next batch"),
-        ("`w`", "save the weights now: the training process writes the `*.weights.h5` you name "
-                "between two batches"),
-        ("`f`", "the range test the callback ran before training; `1`-`3` send a suggestion as "
-                "the lr, from the next batch"),
-        ("`y`", "loss axis log / linear (this viewer only: the training is untouched)"),
-        ("`[` `]` / `{` `}`", "loss cursor: a bucket / a tenth of the curve (this viewer only)"),
+        ("`space`", "pause / resume the training at its next batch boundary"),
+        ("`+` / `-`", "the training's lr ×2 / ÷2 from its next batch"),
+        ("`l`", "type the lr to set; it applies from the next batch"),
+        ("`x`", "stop the training after its next batch (asks first)"),
+        ("`w`", "save the weights between two batches (asks where)"),
+        ("`f`", "the range test run first; `1`-`3` make a suggestion the lr"),
+        ("`y`", "loss axis log / linear (this viewer only)"),
+        ("`[` `]` / `{` `}`", "loss cursor: a bucket / a tenth (this viewer only)"),
         ("`?`", "this help"),
-        ("`q`", "detach: this viewer closes, the training goes on; `lrtui watch NAME` again shows "
-                "the whole history"),
+        ("`q`", "detach: the viewer closes, the training goes on"),
     ),
     """\
 **What reaches the training.** `space`, `+`, `-`, `l`, `x`, `w` and a range-test
 suggestion are commands in the training's channel. The training process applies
-each one at its next batch boundary; its acknowledgement, with the step from
-which the change applies, lands in the step log. A training that has finished or
-is gone takes no commands: the viewer says "not sent".
+each one at its next batch boundary, and its acknowledgement, with the step from
+which the change applies, lands in the step log. An lr change sets
+`model.optimizer.learning_rate`; a `LearningRateSchedule` is rescaled as a whole
+and keeps its shape. Pause holds the training between two batches until resumed;
+stop sets `model.stop_training`, so Keras ends the fit after that batch; `w` calls
+`model.save_weights` with the `*.weights.h5` path you give. A bad number sends
+nothing. A training that has finished or is gone takes no commands: the step log
+says "not sent".
+
+**Detaching.** `q` closes this viewer only. `lrtui watch NAME` again shows the
+whole history so far; several viewers may watch one training at once.
 """,
 )
 
