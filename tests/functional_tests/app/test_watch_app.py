@@ -146,7 +146,7 @@ async def test_a_training_that_is_gone_says_so(training):
 async def test_a_too_small_terminal_shows_a_message_and_the_training_goes_on(training):
     channel, publisher = training
     app = WatchApp(Channel.attach("exp"))
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await wait_for(pilot, lambda: app.frame is not None and app.frame.step == 799,
                        what="the last row")
         message = app.query_one(TooSmall)
@@ -171,9 +171,13 @@ async def test_a_too_small_terminal_shows_a_message_and_the_training_goes_on(tra
         await pilot.press("space")
         await wait_for(pilot, lambda: [c["command"] for c in commands(channel)] == ["pause"],
                        what="space to send pause while small")
+        # Its notice waits unseen: a toast would cover the message.
+        await wait_for(pilot, lambda: app.screen.query("Toast"), what="the notice of the pause")
+        assert not any(toast.visible for toast in app.screen.query("Toast"))
         await pilot.resize_terminal(*SIZE)
         await wait_for(pilot, lambda: app.size == SIZE and not message.display, what="back to 120×40")
         await pilot.pause()
+        assert all(toast.visible for toast in app.screen.query("Toast"))  # (those not yet gone)
         plot = app.query_one(LossPlot)
         assert plot.region.area > 0
         assert "batch loss 0.09" in str(plot.render()), "the loss pane missed the rows that came while small"
