@@ -38,7 +38,7 @@ from lrtui.app.widgets.model_fit_plot import ModelFitPlot
 from lrtui.app.widgets.sharpness_plot import SharpnessPlot
 from lrtui.app.widgets.status_line import StatusLine
 from lrtui.app.widgets.step_log import StepLog
-from lrtui.app.widgets.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmall
+from lrtui.app.widgets.too_small import TOO_LOW, TOO_NARROW, TooSmall
 from lrtui.engine.lr_map import DEFAULT_LANES
 from lrtui.engine.run import Snapshot, State, fmt
 from lrtui.settings.fields import SettingError, Settings, check
@@ -46,6 +46,10 @@ from lrtui.settings.model_fields import DATASETS, MODEL_INPUTS, inputs_of_datase
 from lrtui.settings.presets import PRESETS, preset_values
 from lrtui.workers.map_worker import TRAINERS, prepare
 from lrtui.workers.run_worker import Controller, reopen_run
+
+# The smallest terminal the simulator is laid out for; its narrow layout (`-narrow`,
+# `-short` in lrtui.tcss) starts here.
+MIN_WIDTH, MIN_HEIGHT = 60, 18
 
 MODEL_WORDS = {
     "line": "the lesson: y = w·x + b",
@@ -76,8 +80,8 @@ class LrApp(App):
     AUTO_FOCUS = None
     # Narrow terminals get a narrower settings pane, short ones a shorter log;
     # below the minimum size a message replaces the panes (see widgets/too_small.py).
-    HORIZONTAL_BREAKPOINTS = [(0, "-tiny"), (MIN_WIDTH, "-narrow"), (110, "-wide")]
-    VERTICAL_BREAKPOINTS = [(0, "-tiny-height"), (MIN_HEIGHT, "-short"), (34, "-tall")]
+    HORIZONTAL_BREAKPOINTS = [(0, TOO_NARROW), (MIN_WIDTH, "-narrow"), (110, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, TOO_LOW), (MIN_HEIGHT, "-short"), (34, "-tall")]
     BINDINGS = [
         Binding("space", "toggle", "run/pause"),
         Binding("s", "step(1)", "step"),
@@ -175,7 +179,7 @@ class LrApp(App):
                 yield StepLog(id="steplog")
         yield StatusLine(id="status")
         yield Footer()
-        yield TooSmall(id="too-small")
+        yield TooSmall("lrtui", MIN_WIDTH, MIN_HEIGHT, id="too-small")
 
     def on_mount(self) -> None:
         for problem in self._theme_problems:
