@@ -26,6 +26,7 @@ from lrtui.app.screens.landscape_screen import LandscapeScreen
 from lrtui.app.screens.lr_find_screen import Choice, LrFindScreen
 from lrtui.app.screens.map_screen import MapScreen
 from lrtui.app.screens.method_screen import MethodScreen
+from lrtui.app.screenshot import SCREENSHOT, Screenshots
 from lrtui.app.served import exit_for_sure, served
 from lrtui.app.shown import is_shown
 from lrtui.app.textual_internals import SafeCommandPalette, exiting, waiting_messages
@@ -73,7 +74,7 @@ class Frame(Message):
     snapshot: Snapshot
 
 
-class LrApp(App):
+class LrApp(Screenshots, App):
     CSS_PATH = "lrtui.tcss"
     TITLE = "lrtui"
     # Nothing starts focused: space, s, + and - must reach the app, not a field.
@@ -101,8 +102,7 @@ class LrApp(App):
         Binding("v", "toggle_lr_curve", "lr curve"),
         Binding("x", "toggle_no_stop", "no-stop on/off", show=False),
         Binding("question_mark", "help", "help", key_display="?"),
-        # priority: a screenshot of any screen, the modal ones (map, help, ...) too
-        Binding("f8", "screenshot", "SVG screenshot", show=False, priority=True),
+        SCREENSHOT,
         Binding("e", "save_run", "save run", show=False),
         Binding("E", "export_csv", "steps to CSV", show=False),
         Binding("left_square_bracket", "loss_cursor(-1)", "loss cursor ←", show=False),
@@ -386,11 +386,6 @@ class LrApp(App):
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
-
-    def action_screenshot(self) -> None:
-        """Save what the terminal shows as an SVG in the current folder."""
-        path = self.save_screenshot(path=".")
-        self.notify(f"saved {path}", markup=False, title="screenshot")
 
     def action_save_run(self) -> None:
         """Save the run to a file in the current folder; `lrtui --load FILE` reopens it."""

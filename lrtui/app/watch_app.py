@@ -32,6 +32,7 @@ from textual.worker import Worker, WorkerState
 from lrtui.app.screens.ask_screen import AskScreen, ConfirmScreen
 from lrtui.app.screens.help_screen import Help, HelpScreen
 from lrtui.app.screens.lr_find_screen import Choice, LrFindScreen
+from lrtui.app.screenshot import SCREENSHOT, Screenshots
 from lrtui.app.themes import DEFAULT_THEME, register_themes
 from lrtui.app.widgets.loss_plot import LossPlot
 from lrtui.app.widgets.lr_plot import LrPlot
@@ -115,7 +116,7 @@ def _number(value) -> str:
     return fmt(float(value)) if isinstance(value, (int, float)) else "-"
 
 
-class WatchApp(App):
+class WatchApp(Screenshots, App):
     CSS_PATH = "lrtui.tcss"
     CSS = CSS
     TITLE = "lrtui watch"
@@ -137,6 +138,7 @@ class WatchApp(App):
         Binding("left_curly_bracket", "loss_cursor(0, -1)", "loss cursor ←←", show=False),
         Binding("right_curly_bracket", "loss_cursor(0, 1)", "loss cursor →→", show=False),
         Binding("question_mark", "help", "help", key_display="?"),
+        SCREENSHOT,
         Binding("q", "detach", "detach"),
         Binding("ctrl+c", "detach", "detach", show=False, priority=True),
     ]
@@ -275,6 +277,7 @@ WATCH_HELP = Help(
         ("`y`", "loss axis log / linear (this viewer only)"),
         ("`[` `]` / `{` `}`", "loss cursor: a bucket / a tenth (this viewer only)"),
         ("`?`", "this help"),
+        ("`f8`", "an SVG screenshot in the current folder (on any screen)"),
         ("`q`", "detach: the viewer closes, the training goes on"),
     ),
     """\

@@ -225,3 +225,18 @@ async def test_help_lists_every_key_with_what_it_does_to_the_training(training):
         await pilot.press("plus")  # the viewer's keys work again
         await wait_for(pilot, lambda: [c["command"] for c in commands(channel)] == ["scale_lr"],
                        what="+ after the help")
+
+
+async def test_f8_saves_a_screenshot_over_the_help_too(training, tmp_path, monkeypatch):
+    """f8 works on any screen, the modal ones too: the picture is of what the terminal shows."""
+    monkeypatch.chdir(tmp_path)
+    app = WatchApp(Channel.attach("exp"))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.frame is not None, what="a frame")
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen), what="? to open the help")
+        await pilot.press("f8")
+        await wait_for(pilot, lambda: list(tmp_path.glob("*.svg")), what="f8 to write an SVG")
+        (picture,) = tmp_path.glob("*.svg")
+        assert "lrtui watch keys" in picture.read_text().replace("&#160;", " ")
+        assert isinstance(app.screen, HelpScreen), "f8 closed the help"
