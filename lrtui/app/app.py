@@ -51,6 +51,8 @@ from lrtui.workers.run_worker import Controller, reopen_run
 # The smallest terminal the simulator is laid out for; its narrow layout (`-narrow`,
 # `-short` in lrtui.tcss) starts here.
 MIN_WIDTH, MIN_HEIGHT = 60, 18
+# How long the run must stand still (ready, paused, finished) before the map's lanes compile.
+IDLE_BEFORE_MAP = 1.0
 
 MODEL_WORDS = {
     "line": "the lesson: y = w·x + b",
@@ -126,6 +128,7 @@ class LrApp(Screenshots, App):
                                      acknowledge=True)
         self._worker: Worker | None = None
         self._keys = KeyBacklog()
+        self._map_timer = None  # pending: the map's lanes compile once the run stands still
         self._map_prepared_for: tuple | None = None  # the lane layout the map's lanes were compiled for
         self._register_themes(settings.theme)
 
@@ -249,8 +252,8 @@ class LrApp(Screenshots, App):
         if snap.state == State.ERROR:
             self.notify(snap.message, markup=False, title="cannot train", severity="error",
                         timeout=30)
-        if snap.state not in (State.LOADING, State.ERROR):
-            self._prepare_map(snap.settings)
+        if snap.state not in (State.LOADING, State.ERROR, State.RUNNING) and self._map_timer is None:
+            self._map_timer = self.set_timer(IDLE_BEFORE_MAP, self._prepare_map_if_idle)
         # A screen on top that shows the run (the landscape) gets every frame too.
         show = getattr(self.screen, "show_snapshot", None)
         if show is not None:
@@ -352,9 +355,17 @@ class LrApp(Screenshots, App):
             self.controller.send("toggle")  # the map has the cores to itself meanwhile
         self.push_screen(MapScreen(self.settings, run.dataset, run.device.name), self._lr_from_map)
 
+    def _prepare_map_if_idle(self) -> None:
+        self._map_timer = None
+        snap = self.snapshot
+        if snap is not None and snap.state not in (State.LOADING, State.ERROR, State.RUNNING):
+            self._prepare_map(snap.settings)
+
     def _prepare_map(self, settings: Settings) -> None:
-        """Compile the lr map's lanes in the background once the run is ready, and again for a
-        new optimizer or schedule: m then answers at once."""
+        """Compile the lr map's lanes in the background once the run has stood still for a
+        moment, and again for a new model, optimizer or schedule: m then answers at once.
+        Not while it runs, nor the instant it is ready: on two cores that compile would slow
+        the first steps a user asks for (m compiles for itself if pressed first)."""
         run = self.controller.run
         if run is None:
             return
