@@ -134,14 +134,11 @@ class CompareLossPlot(PlotPane):
         plt.title(self.fitted_title(*parts))
 
 
-class CompareFitPlot(FitPlot):
-    """The data and the true line, with one fit line per run in its colour."""
+class EveryRun:
+    """Mixed into a fit pane of compare mode: it draws every run, in the run's colour, with
+    the legend under it."""
 
-    BORDER_TITLE = "Fit, every run"
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self._lanes: tuple[Lane, ...] = ()
+    _lanes: tuple[Lane, ...] = ()
 
     def set_lanes(self, lanes: tuple[Lane, ...]) -> None:
         self._lanes = lanes
@@ -149,6 +146,12 @@ class CompareFitPlot(FitPlot):
 
     def legend_markup(self) -> str:
         return legend(self._lanes, self.size.width - 4)
+
+
+class CompareFitPlot(EveryRun, FitPlot):
+    """The data and the true line, with one fit line per run in its colour."""
+
+    BORDER_TITLE = "Fit, every run"
 
     def draw(self) -> None:
         self._drawn = None  # no single fit line here: one per run below
@@ -166,21 +169,10 @@ class CompareFitPlot(FitPlot):
         self.plt.title(self.fitted_title(*parts))
 
 
-class CompareModelFitPlot(ModelFitPlot):
+class CompareModelFitPlot(EveryRun, ModelFitPlot):
     """The data, with every run's curve (one input) or decision boundary (two) in its colour."""
 
     BORDER_TITLE = "Fit, every run"
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self._lanes: tuple[Lane, ...] = ()
-
-    def set_lanes(self, lanes: tuple[Lane, ...]) -> None:
-        self._lanes = lanes
-        self.redraw()
-
-    def legend_markup(self) -> str:
-        return legend(self._lanes, self.size.width - 4)
 
     def draw(self) -> None:
         if self._box is None or self._x is None:
