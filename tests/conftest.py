@@ -36,10 +36,13 @@ def lesson_data() -> Dataset:
 def pty_env(tmp_path) -> dict:
     """The environment of an lrtui in a pseudo-terminal: its own state and config folders."""
     environment = dict(os.environ)
-    environment.update(TERM="xterm-256color", COLUMNS="120", LINES="40",
-                       XDG_STATE_HOME=str(tmp_path / "state"),
+    environment.update(TERM="xterm-256color", XDG_STATE_HOME=str(tmp_path / "state"),
                        XDG_CONFIG_HOME=str(tmp_path / "config"))
-    environment.pop("TEXTUAL", None)
+    # The size comes from the pty (tests/pty_support.py sets it, and resizes it as a window
+    # does): COLUMNS and LINES would pin the size Textual reads, and a resize would reach
+    # nothing.
+    for name in ("TEXTUAL", "COLUMNS", "LINES"):
+        environment.pop(name, None)
     return environment
 
 

@@ -85,7 +85,8 @@ def ready(name: str):
         log.flush()
         if scene.screen == "landscape":
             await pilot.press("g")
-            await pilot.pause(0.3)
+            await until(pilot, lambda: type(app.screen).__name__ == "LandscapeScreen",
+                        "the landscape screen")
         elif scene.screen == "compare":
             await pilot.press("c")
             await until(pilot, lambda: getattr(app.screen, "snapshot", None) is not None
@@ -101,6 +102,6 @@ def ready(name: str):
         for field in app.screen.query(Input):
             field.cursor_blink = False
         app.clear_notifications()
-        await pilot.pause(0.2)
         await pilot.wait_for_scheduled_animations()
+        await pilot.pause()  # every message handled before the picture
     return run_before

@@ -116,3 +116,42 @@ def solo(settings: Settings, learning_rate: float, steps: int):
     run = Run(settings.with_(learning_rate=learning_rate, steps=steps), CPU)
     batch = run.advance(steps)
     return run, batch
+
+
+# -- a Keras training's channel, without Keras ------------------------------------------
+
+KERAS_EPOCHS, KERAS_STEPS_PER_EPOCH = 10, 100
+
+
+def keras_training(name: str = "exp", batches: int = 800):
+    """A channel with a fixed history, written by the real channel and publisher code:
+    (channel, publisher). No TensorFlow: the test stands in for LrtuiCallback (these tests
+    are about the viewer), handing the publisher the logs Keras would give (`loss` is the
+    running mean of the epoch so far), an epoch event with validation logs after each epoch,
+    and one acknowledged lr change at step 500. The caller closes the publisher; the
+    history is on disk once `publisher.close()` returns. Needs XDG_RUNTIME_DIR set."""
+    import numpy as np
+
+    from lrtui.integrations.keras.channel import Channel
+    from lrtui.integrations.keras.publisher import Publisher
+
+    channel = Channel.create(name)
+    publisher = Publisher(channel, lambda steps: np.where(steps < 500, 0.01, 0.005),
+                          {"epochs": KERAS_EPOCHS, "steps_per_epoch": KERAS_STEPS_PER_EPOCH,
+                           "model": "sequential", "optimizer": "SGD"})
+    publisher.start()
+    publisher.event(0, "start", "training started (lr 0.01)")
+    publisher.set_state("training")
+    mean = 0.0
+    for step in range(batches):
+        epoch, batch = divmod(step, KERAS_STEPS_PER_EPOCH)
+        loss = 2.0 * np.exp(-step / 200) + 0.05
+        mean = loss if batch == 0 else (mean * batch + loss) / (batch + 1)
+        publisher.publish(step, epoch, batch, {"loss": float(mean), "mae": 0.5})
+        if batch == KERAS_STEPS_PER_EPOCH - 1:
+            publisher.event(step, "epoch", f"epoch {epoch + 1} done", epoch=epoch,
+                            logs={"loss": mean, "val_loss": mean * 1.1})
+        if step == 500:
+            publisher.event(500, "ack", "lr 0.01 -> 0.005 from step 500", command="scale_lr",
+                            from_step=500)
+    return channel, publisher

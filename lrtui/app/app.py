@@ -26,6 +26,7 @@ from lrtui.app.screens.landscape_screen import LandscapeScreen
 from lrtui.app.screens.lr_find_screen import Choice, LrFindScreen
 from lrtui.app.screens.map_screen import MapScreen
 from lrtui.app.screens.method_screen import MethodScreen
+from lrtui.app.screenshot import SCREENSHOT, Screenshots
 from lrtui.app.served import exit_for_sure, served
 from lrtui.app.shown import is_shown
 from lrtui.app.textual_internals import SafeCommandPalette, exiting, waiting_messages
@@ -38,7 +39,7 @@ from lrtui.app.widgets.model_fit_plot import ModelFitPlot
 from lrtui.app.widgets.sharpness_plot import SharpnessPlot
 from lrtui.app.widgets.status_line import StatusLine
 from lrtui.app.widgets.step_log import StepLog
-from lrtui.app.widgets.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmall
+from lrtui.app.widgets.too_small import TOO_LOW, TOO_NARROW, TooSmall
 from lrtui.engine.lr_map import DEFAULT_LANES
 from lrtui.engine.run import Snapshot, State, fmt
 from lrtui.settings.fields import SettingError, Settings, check
@@ -46,6 +47,12 @@ from lrtui.settings.model_fields import DATASETS, MODEL_INPUTS, inputs_of_datase
 from lrtui.settings.presets import PRESETS, preset_values
 from lrtui.workers.map_worker import TRAINERS, prepare
 from lrtui.workers.run_worker import Controller, reopen_run
+
+# The smallest terminal the simulator is laid out for; its narrow layout (`-narrow`,
+# `-short` in lrtui.tcss) starts here.
+MIN_WIDTH, MIN_HEIGHT = 60, 18
+# How long the run must stand still (ready, paused, finished) before the map's lanes compile.
+IDLE_BEFORE_MAP = 1.0
 
 MODEL_WORDS = {
     "line": "the lesson: y = w·x + b",
@@ -69,15 +76,15 @@ class Frame(Message):
     snapshot: Snapshot
 
 
-class LrApp(App):
+class LrApp(Screenshots, App):
     CSS_PATH = "lrtui.tcss"
     TITLE = "lrtui"
     # Nothing starts focused: space, s, + and - must reach the app, not a field.
     AUTO_FOCUS = None
     # Narrow terminals get a narrower settings pane, short ones a shorter log;
     # below the minimum size a message replaces the panes (see widgets/too_small.py).
-    HORIZONTAL_BREAKPOINTS = [(0, "-tiny"), (MIN_WIDTH, "-narrow"), (110, "-wide")]
-    VERTICAL_BREAKPOINTS = [(0, "-tiny-height"), (MIN_HEIGHT, "-short"), (34, "-tall")]
+    HORIZONTAL_BREAKPOINTS = [(0, TOO_NARROW), (MIN_WIDTH, "-narrow"), (110, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, TOO_LOW), (MIN_HEIGHT, "-short"), (34, "-tall")]
     BINDINGS = [
         Binding("space", "toggle", "run/pause"),
         Binding("s", "step(1)", "step"),
@@ -97,8 +104,7 @@ class LrApp(App):
         Binding("v", "toggle_lr_curve", "lr curve"),
         Binding("x", "toggle_no_stop", "no-stop on/off", show=False),
         Binding("question_mark", "help", "help", key_display="?"),
-        # priority: a screenshot of any screen, the modal ones (map, help, ...) too
-        Binding("f8", "screenshot", "SVG screenshot", show=False, priority=True),
+        SCREENSHOT,
         Binding("e", "save_run", "save run", show=False),
         Binding("E", "export_csv", "steps to CSV", show=False),
         Binding("left_square_bracket", "loss_cursor(-1)", "loss cursor ←", show=False),
@@ -122,6 +128,7 @@ class LrApp(App):
                                      acknowledge=True)
         self._worker: Worker | None = None
         self._keys = KeyBacklog()
+        self._map_timer = None  # pending: the map's lanes compile once the run stands still
         self._map_prepared_for: tuple | None = None  # the lane layout the map's lanes were compiled for
         self._register_themes(settings.theme)
 
@@ -175,7 +182,7 @@ class LrApp(App):
                 yield StepLog(id="steplog")
         yield StatusLine(id="status")
         yield Footer()
-        yield TooSmall(id="too-small")
+        yield TooSmall("lrtui", MIN_WIDTH, MIN_HEIGHT, id="too-small")
 
     def on_mount(self) -> None:
         for problem in self._theme_problems:
@@ -245,8 +252,8 @@ class LrApp(App):
         if snap.state == State.ERROR:
             self.notify(snap.message, markup=False, title="cannot train", severity="error",
                         timeout=30)
-        if snap.state not in (State.LOADING, State.ERROR):
-            self._prepare_map(snap.settings)
+        if snap.state not in (State.LOADING, State.ERROR, State.RUNNING) and self._map_timer is None:
+            self._map_timer = self.set_timer(IDLE_BEFORE_MAP, self._prepare_map_if_idle)
         # A screen on top that shows the run (the landscape) gets every frame too.
         show = getattr(self.screen, "show_snapshot", None)
         if show is not None:
@@ -348,9 +355,17 @@ class LrApp(App):
             self.controller.send("toggle")  # the map has the cores to itself meanwhile
         self.push_screen(MapScreen(self.settings, run.dataset, run.device.name), self._lr_from_map)
 
+    def _prepare_map_if_idle(self) -> None:
+        self._map_timer = None
+        snap = self.snapshot
+        if snap is not None and snap.state not in (State.LOADING, State.ERROR, State.RUNNING):
+            self._prepare_map(snap.settings)
+
     def _prepare_map(self, settings: Settings) -> None:
-        """Compile the lr map's lanes in the background once the run is ready, and again for a
-        new optimizer or schedule: m then answers at once."""
+        """Compile the lr map's lanes in the background once the run has stood still for a
+        moment, and again for a new model, optimizer or schedule: m then answers at once.
+        Not while it runs, nor the instant it is ready: on two cores that compile would slow
+        the first steps a user asks for (m compiles for itself if pressed first)."""
         run = self.controller.run
         if run is None:
             return
@@ -382,11 +397,6 @@ class LrApp(App):
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
-
-    def action_screenshot(self) -> None:
-        """Save what the terminal shows as an SVG in the current folder."""
-        path = self.save_screenshot(path=".")
-        self.notify(f"saved {path}", markup=False, title="screenshot")
 
     def action_save_run(self) -> None:
         """Save the run to a file in the current folder; `lrtui --load FILE` reopens it."""

@@ -136,6 +136,8 @@ def step_ticks(end: float, count: int = 5) -> tuple[list[float], list[str]]:
     end = max(float(end), 1.0)
     stride = max(1.0, nice_ceiling(end / max(1, count - 1)))
     values = [k * stride for k in range(int(end // stride) + 1)]
+    if len(values) < 2:  # a narrow pane: 0 and the largest round step inside, never 0 alone
+        values = [0.0, max(1.0, nice_floor(end))]
     return values, [_step_label(v) for v in values]
 
 
@@ -155,6 +157,17 @@ def not_finite_at(x, y) -> np.ndarray:
 
 def _short(value: float) -> str:
     return f"{value:.3g}"
+
+
+def nice_floor(value: float) -> float:
+    """The last of 1, 2, 5, 10, 20, 50, … at or below value."""
+    if value <= 0 or not math.isfinite(value):
+        return 1.0
+    decade = 10.0 ** math.floor(math.log10(value))
+    for step in (5.0, 2.0, 1.0):
+        if step * decade <= value * (1 + 1e-12):
+            return step * decade
+    return decade
 
 
 def nice_ceiling(value: float) -> float:

@@ -8,6 +8,9 @@ status line. Keys send commands into the training's channel; the
 training process applies each one between two batches, and its
 acknowledgement, with the step it applies from, lands in the step log.
 q only detaches: the training goes on, and attaching again shows it all.
+? lists the keys and what each one does to the training (lrtui.app.screens.help_screen);
+below its minimum size the viewer shows the simulator's too-small message instead
+of its panes (lrtui.app.widgets.too_small), and keeps reading the training.
 """
 
 from __future__ import annotations
@@ -21,27 +24,41 @@ from rich.markup import escape
 from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
 from lrtui.app.screens.ask_screen import AskScreen, ConfirmScreen
+from lrtui.app.screens.help_screen import Help, HelpScreen
 from lrtui.app.screens.lr_find_screen import Choice, LrFindScreen
+from lrtui.app.screenshot import SCREENSHOT, Screenshots
 from lrtui.app.themes import DEFAULT_THEME, register_themes
 from lrtui.app.widgets.loss_plot import LossPlot
 from lrtui.app.widgets.lr_plot import LrPlot
 from lrtui.app.widgets.status_line import StatusLine
 from lrtui.app.widgets.step_log import StepLog
+from lrtui.app.widgets.too_small import TOO_LOW, TOO_NARROW, TooSmall
 from lrtui.engine.run import fmt
 from lrtui.integrations.keras.channel import Channel, lr_value, weights_path
 from lrtui.integrations.keras.rows import ROW_KEYS
 from lrtui.workers.watch_worker import WatchFrame, WatchWorker
 
+# The smallest terminal the viewer's panes stay readable in; below it, the too-small message.
+# 70 columns: the status line's essentials ("training  step 12,345/20,000  epoch 12/100
+# lr 0.005  loss 0.09765", 66 cells and its padding) stay whole; a step log row of Keras's
+# loss and one metric (53 cells, with border and scrollbar 56) needs no sideways scroll;
+# the lr pane, a third of the width, keeps about a dozen columns of curve beside its
+# 7-character ticks. 20 rows: of the 18 left by the status line and the footer, the step
+# log's third (6) shows its last four lines (the latest rows and event), and the loss
+# pane's 12 leave a plot 6 rows high: a fall, a plateau or a spike still shows, with two
+# decades labelled.
+MIN_WIDTH, MIN_HEIGHT = 70, 20
 STATUS_STYLE = {"training": "$success", "paused": "$accent", "range test": "$warning",
                 "starting": "$warning", "finished": "$primary", "stopped": "$primary",
                 "gone": "$error", "interrupted": "$error"}
 CSS = """
+#panes { height: 1fr; }
 #plots { height: 2fr; }
 #loss { width: 2fr; height: 1fr; }
 #lr-curve { width: 1fr; height: 1fr; border: round $panel-lighten-2;
@@ -76,9 +93,12 @@ class KerasStepLog(StepLog):
         super().add(rows, events, skipped)
 
     def _layout(self) -> None:
-        """The header once the first row has said which logs there are; the rows as they come."""
-        if self.names is None or self._columns:
+        """The header once the first row has said which logs there are, and again (with
+        everything, events wrapped anew) when the pane's width changes."""
+        width = self.text_width()
+        if self.names is None or width <= 0 or (self._columns and width == self._width):
             return
+        self._width = width
         self._columns = ("step", "epoch", "batch", "lr", *self.names)
         self.border_subtitle = "step epoch batch lr " + " ".join(self.names)
         self.clear()
@@ -96,17 +116,20 @@ def _number(value) -> str:
     return fmt(float(value)) if isinstance(value, (int, float)) else "-"
 
 
-class WatchApp(App):
+class WatchApp(Screenshots, App):
     CSS_PATH = "lrtui.tcss"
     CSS = CSS
     TITLE = "lrtui watch"
     AUTO_FOCUS = None
+    HORIZONTAL_BREAKPOINTS = [(0, TOO_NARROW), (MIN_WIDTH, "-wide-enough")]
+    VERTICAL_BREAKPOINTS = [(0, TOO_LOW), (MIN_HEIGHT, "-high-enough")]
+    # The footer's words are short, so that ? and q show at 120 columns; ? says it all.
     BINDINGS = [
-        Binding("space", "pause_or_resume", "pause/resume"),
+        Binding("space", "pause_or_resume", "pause"),
         Binding("plus,equals_sign", "scale_lr(2.0)", "lr×2", key_display="+"),
         Binding("minus", "scale_lr(0.5)", "lr÷2", key_display="-"),
         Binding("l", "type_lr", "type lr"),
-        Binding("x", "stop_training", "stop training"),
+        Binding("x", "stop_training", "stop"),
         Binding("w", "save_weights", "save weights"),
         Binding("f", "range_test", "range test"),
         Binding("y", "toggle_log", "log/lin"),
@@ -114,6 +137,8 @@ class WatchApp(App):
         Binding("right_square_bracket", "loss_cursor(1)", "loss cursor →", show=False),
         Binding("left_curly_bracket", "loss_cursor(0, -1)", "loss cursor ←←", show=False),
         Binding("right_curly_bracket", "loss_cursor(0, 1)", "loss cursor →→", show=False),
+        Binding("question_mark", "help", "help", key_display="?"),
+        SCREENSHOT,
         Binding("q", "detach", "detach"),
         Binding("ctrl+c", "detach", "detach", show=False, priority=True),
     ]
@@ -127,15 +152,18 @@ class WatchApp(App):
         self._theme_problems = register_themes(self, DEFAULT_THEME)
 
     def compose(self) -> ComposeResult:
-        with Horizontal(id="plots"):
-            loss = LossPlot(id="loss")
-            loss.label = "batch loss"
-            loss.border_title = f"Loss: {self.channel.name}"
-            yield loss
-            yield LrPlot(id="lr-curve", classes="-shown")
-        yield KerasStepLog(id="steplog")
+        with Vertical(id="panes"):
+            with Horizontal(id="plots"):
+                loss = LossPlot(id="loss")
+                loss.label = "batch loss"
+                loss.border_title = f"Loss: {self.channel.name}"
+                yield loss
+                yield LrPlot(id="lr-curve", classes="-shown")
+            yield KerasStepLog(id="steplog")
         yield StatusLine(f"attaching to {escape(self.channel.name)} …", id="status")
         yield Footer()
+        yield TooSmall("lrtui watch", MIN_WIDTH, MIN_HEIGHT, "detach (the training goes on)",
+                       id="too-small")
 
     def on_mount(self) -> None:
         for problem in self._theme_problems:
@@ -228,9 +256,46 @@ class WatchApp(App):
     def action_loss_cursor(self, buckets: int, tenths: int = 0) -> None:
         self.query_one(LossPlot).move_cursor(buckets, tenths)
 
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(WATCH_HELP))
+
     def action_detach(self) -> None:
         self.watcher.shutdown()
         self.exit(0)
+
+
+WATCH_HELP = Help(
+    "lrtui watch keys",
+    (
+        ("`space`", "pause / resume the training at its next batch boundary"),
+        ("`+` / `-`", "the training's lr ×2 / ÷2 from its next batch"),
+        ("`l`", "type the lr to set; it applies from the next batch"),
+        ("`x`", "stop the training after its next batch (asks first)"),
+        ("`w`", "save the weights between two batches (asks where)"),
+        ("`f`", "the range test run first; `1`-`3` make a suggestion the lr"),
+        ("`y`", "loss axis log / linear (this viewer only)"),
+        ("`[` `]` / `{` `}`", "loss cursor: a bucket / a tenth (this viewer only)"),
+        ("`?`", "this help"),
+        ("`f8`", "an SVG screenshot in the current folder (on any screen)"),
+        ("`q`", "detach: the viewer closes, the training goes on"),
+    ),
+    """\
+**What reaches the training.** `space`, `+`, `-`, `l`, `x`, `w` and a range-test
+suggestion are commands in the training's channel. The training process applies
+each one at its next batch boundary, and its acknowledgement, with the step from
+which the change applies, lands in the step log. An lr change sets
+`model.optimizer.learning_rate`; a `LearningRateSchedule` is rescaled as a whole
+and keeps its shape. Pause holds the training between two batches until resumed;
+stop sets `model.stop_training`, so Keras ends the fit after that batch; `w` calls
+`model.save_weights` with the `*.weights.h5` path you give. A bad number sends
+nothing. A training that has finished or is gone takes no commands: the step log
+says "not sent".
+
+**Detaching.** `q` closes this viewer only. `lrtui watch NAME` again shows the
+whole history so far; several viewers may watch one training at once.
+""",
+)
 
 
 def log_text_of(app: WatchApp) -> str:
@@ -249,12 +314,13 @@ def status_text(frame: WatchFrame) -> str:
         last = frame.last
         if state.get("epochs"):
             parts.append(f"epoch {last.get('epoch', 0) + 1}/{state['epochs']}")
-        logs = [f"{k} {_number(v)}" for k, v in last.items() if k not in ROW_KEYS][:3]
-        parts.extend(escape(text) for text in logs)
+        # The lr before Keras's logs: a narrow terminal cuts the line's end, not the lr.
         lr = f"lr {_number(last.get('lr'))}"
         if state.get("schedule"):
             lr += f" ({escape(state['schedule'])})"
         parts.append(lr)
+        logs = [f"{k} {_number(v)}" for k, v in last.items() if k not in ROW_KEYS][:3]
+        parts.extend(escape(text) for text in logs)
     if frame.status == "training" and frame.rows_per_second:
         parts.append(f"{frame.rows_per_second:,.0f} batches/s")
     if state.get("dropped"):

@@ -214,6 +214,11 @@ class BatchedTrainer:
             return {"w": self.w, "b": self.b}
         return self.model.unflatten(self.theta)
 
+    def predict(self, points: np.ndarray) -> np.ndarray:
+        """Every run's output (a logit when the model classifies) at `points`: [runs, points]."""
+        with tf.device(self.device):
+            return self.model.output(self._named(), tf.constant(points, tf.float32)).numpy()
+
     def current_loss(self) -> np.ndarray:
         with tf.device(self.device):
             return self.model.loss(self._named(), self.x, self.y).numpy().astype(np.float64)

@@ -16,6 +16,7 @@ import numpy as np
 
 from lrtui.engine.data import Dataset
 from lrtui.engine.device import DeviceChoice
+from lrtui.engine.fit_view import FitView, fit_views
 from lrtui.engine.history import CurveView, LogRow, LossHistory, log_rows
 from lrtui.engine.landscape import Moments, moments_of
 from lrtui.engine.models import Model, model_of
@@ -56,6 +57,7 @@ class Lane:
     curve: CurveView | None = None
     non_finite_at: int | None = None  # the first step whose loss was not a number
     params: dict | None = None  # every parameter by name (models other than the line)
+    fit: FitView | None = None  # its curve or decision boundary (models other than the line)
 
     @property
     def label(self) -> str:
@@ -322,6 +324,9 @@ class CompareRun:
         w, b = self.trainer.weights()
         theta = self.trainer.theta_now()
         losses = self.trainer.current_loss()
+        # Models other than the line: each run's curve or boundary, all runs in one call.
+        fits = (fit_views(self.trainer.predict, self.dataset.x)
+                if with_curves and self.model.name != "line" else [None] * self.count)
         out = []
         for k in range(self.count):
             loss = self.last_loss[k] if self.status[k] == RunStatus.DIVERGED else float(losses[k])
@@ -334,7 +339,7 @@ class CompareRun:
                             self.steps[k], float(w[k]), float(b[k]), loss, self.reached_at[k],
                             self.diverged_at[k],
                             self.histories[k].view() if with_curves else None,
-                            self.non_finite_at[k], params))
+                            self.non_finite_at[k], params, fits[k]))
         return tuple(out)
 
     def snapshot(self, steps_per_second: float = 0.0, with_data: bool = True) -> CompareSnapshot:

@@ -36,18 +36,27 @@ def _span(values: np.ndarray) -> tuple[float, float]:
 
 def fit_view(predict, x: np.ndarray) -> FitView:
     """`predict(points)` gives the model's output (a logit when it classifies) at points."""
+    return fit_views(lambda points: np.asarray(predict(points))[None], x)[0]
+
+
+def fit_views(predict, x: np.ndarray) -> list[FitView]:
+    """One view per run of a comparison: `predict(points)` gives every run's output at
+    the points, [runs, points], in one call (one grid, one TensorFlow call for all)."""
     if np.ndim(x) == 1:
         low, high = _span(x)
         grid = np.linspace(low, high, CURVE_POINTS).astype(np.float32)
-        return FitView(curve_x=grid.astype(np.float64), curve_y=np.asarray(predict(grid), np.float64))
+        outputs = np.asarray(predict(grid), np.float64)
+        return [FitView(curve_x=grid.astype(np.float64), curve_y=row) for row in outputs]
     x1 = np.linspace(*_span(x[:, 0]), GRID)
     x2 = np.linspace(*_span(x[:, 1]), GRID)
     a, b = np.meshgrid(x1, x2)  # rows: x2, columns: x1
     points = np.stack([a.ravel(), b.ravel()], axis=1).astype(np.float32)
-    logit = np.asarray(predict(points), np.float64).reshape(a.shape)
-    probability = 1.0 / (1.0 + np.exp(-np.clip(logit, -60, 60)))
-    return FitView(grid_x1=x1, grid_x2=x2, probability=probability,
-                   boundary=boundary_points(x1, x2, probability))
+    views = []
+    for logit in np.asarray(predict(points), np.float64):
+        probability = 1.0 / (1.0 + np.exp(-np.clip(logit.reshape(a.shape), -60, 60)))
+        views.append(FitView(grid_x1=x1, grid_x2=x2, probability=probability,
+                             boundary=boundary_points(x1, x2, probability)))
+    return views
 
 
 def boundary_points(x1: np.ndarray, x2: np.ndarray, probability: np.ndarray) -> np.ndarray:

@@ -22,6 +22,7 @@ from lrtui.app.shown import LeavesOnlyFromTheTop, is_live, is_shown
 from lrtui.app.widgets.compare_plots import (
     CompareFitPlot,
     CompareLossPlot,
+    CompareModelFitPlot,
     lane_label,
     run_color,
     summary_rows,
@@ -33,6 +34,10 @@ from lrtui.settings.fields import LR_RANGE, Settings
 from lrtui.workers.compare_worker import CompareController
 
 COLUMNS = ("run", "optimizer", "lr", "status", "step", "loss", "1% at", "diverged")
+
+
+FINISH_LINE = "1% at: first step within 1% of the OLS loss"
+NO_FINISH_LINE = "1% at: only where the minimum is known (line, poly)"
 
 
 @dataclass
@@ -90,12 +95,15 @@ class CompareScreen(LeavesOnlyFromTheTop, Screen):
     def compose(self) -> ComposeResult:
         with Horizontal(id="compare-top"):
             yield CompareLossPlot(id="compare-loss")
-            yield CompareFitPlot(id="compare-fit")
+            if self.settings.model == "line":
+                yield CompareFitPlot(id="compare-fit")
+            else:
+                yield CompareModelFitPlot(id="compare-fit")
         with Horizontal(id="compare-bottom"):
             yield LandscapePlot(show_eigen=False, legend=False, id="compare-landscape")
             table = DataTable(id="compare-summary", cursor_type="none", zebra_stripes=True)
             table.border_title = "Summary"
-            table.border_subtitle = "1% at: first step within 1% of the OLS loss"
+            table.border_subtitle = FINISH_LINE
             yield table
         yield Static(id="compare-status")
         yield Footer()
@@ -129,15 +137,16 @@ class CompareScreen(LeavesOnlyFromTheTop, Screen):
             self.controller.frame_shown()
             return
         s = snap.settings
-        fit = self.query_one(CompareFitPlot)
-        fit.model = s.model
-        if snap.x is not None and s.model == "line":
+        fit = self.query_one("#compare-fit")
+        if snap.x is not None and isinstance(fit, CompareFitPlot):
             true_line = None if s.data or s.dataset != "line" else (s.true_w, s.true_b)
             fit.set_data(snap.x, snap.y, true_line, (s.init_w, s.init_b))
+        elif snap.x is not None:
+            fit.set_data(snap.x, snap.y)
         landscape = self.query_one(LandscapePlot)
         landscape.set_surface(snap.theory, snap.moments, (s.init_w, s.init_b), s.model)
         self.query_one(CompareLossPlot).set_lanes(snap.lanes, snap.theory.ols_loss if snap.theory else None)
-        self.query_one(CompareFitPlot).set_lanes(snap.lanes)
+        fit.set_lanes(snap.lanes)
         landscape.set_paths(self._paths(snap))
         self._show_summary(snap)
         for event in snap.events:
@@ -169,7 +178,9 @@ class CompareScreen(LeavesOnlyFromTheTop, Screen):
     def _show_summary(self, snap: CompareSnapshot) -> None:
         table = self.query_one(DataTable)
         table.clear()
-        for row in summary_rows(snap.lanes, self.selected):
+        # The logistic loss and a network have no known minimum to come within 1% of.
+        table.border_subtitle = FINISH_LINE if snap.theory is not None else NO_FINISH_LINE
+        for row in summary_rows(snap.lanes, self.selected, finish_line=snap.theory is not None):
             table.add_row(*row)
 
     def _show_status(self, snap: CompareSnapshot) -> None:

@@ -1,11 +1,18 @@
-"""The help screen: every key, and what the lesson says each one shows.
+"""The help screen: every key of an app, a line each, and what to know beside them.
 
-The text is longer than a 120×40 terminal: it scrolls with the arrows,
+One screen serves both apps: `HelpScreen()` is the simulator's help (its keys
+and what the lesson says each one shows), `HelpScreen(WATCH_HELP)` the
+`lrtui watch` viewer's (lrtui.app.watch_app). A `Help` is the table and the
+prose under it; the screen writes them out as Markdown and adds how to close.
+
+The text can be longer than the terminal: it scrolls with the arrows,
 PageUp/PageDown and Home/End (the scroll area has the keys from the start),
 and its bottom edge says "more below" while there is more.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,34 +22,57 @@ from textual.widgets import Markdown
 
 from lrtui.app.shown import LeavesOnlyFromTheTop, is_live
 
-HELP = """\
-# lrtui keys
 
-| key | what it does |
-|---|---|
-| `space` | run / pause (after the budget: run another budget) |
-| `s` / `S` | one step / ten steps (pauses first) |
-| `+` / `-` | learning rate ×2 / ÷2, mid-run, logged |
-| `l` | type an exact learning rate (enter applies) |
-| `r` | reset to the same initial weights and data |
-| `n` | new data (the next seed) |
-| `y` | loss axis: log / linear |
-| `g` | the loss landscape with the run's path; other models: a plane through θ (`g`/`escape` back) |
-| `c` | compare mode: lr ÷100, as is, ×9 side by side (`1`-`6` select a run, `0` all, `o` optimizer) |
-| `m` | the lr × steps map: every lr at every step, the cliff at lr_max (arrows: cursor, `enter`: use that lr) |
-| `b` | the blackboard: the loss along b, w or an eigen-direction, the steps as jumps (`d` turns) |
-| `[` `]` / `{` `}` | loss cursor: a step / a tenth of the run (or point with the mouse) |
-| `e` / `E` | save the run (`lrtui --load` reopens it) / the steps as CSV |
-| `f8` | SVG screenshot |
-| `f` | LR range test: loss against lr, suggestions; `1`-`4` apply one |
-| `o` | optimizer, schedule and batch size, with all their parameters |
-| `v` | show / hide the lr curve (the lr each step used) beside the loss |
-| `x` | no-stop on / off: train through divergence for the whole budget, as the lesson's loop does (inf, then NaN) |
-| `tab` | move between fields |
-| `ctrl+p` | command palette: every action, and the themes |
-| `?` | this help |
-| `q` | quit |
+@dataclass(frozen=True)
+class Help:
+    """What one app's `?` shows: a title, its keys (Markdown cells: the keys, what they do),
+    and notes under the table."""
 
+    title: str
+    keys: tuple[tuple[str, str], ...]
+    notes: str = ""
+
+    def markdown(self) -> str:
+        rows = "\n".join(f"| {keys} | {what} |" for keys, what in self.keys)
+        notes = f"{self.notes.strip()}\n\n" if self.notes.strip() else ""
+        return (f"# {self.title}\n\n| key | what it does |\n|---|---|\n{rows}\n\n{notes}"
+                f"Press `escape`, `?` or `q` to close.\n")
+
+
+LESSON_HELP = Help(
+    "lrtui keys",
+    (
+        ("`space`", "run / pause (after the budget: run another budget)"),
+        ("`s` / `S`", "one step / ten steps (pauses first)"),
+        ("`+` / `-`", "learning rate ×2 / ÷2, mid-run, logged"),
+        ("`l`", "type an exact learning rate (enter applies)"),
+        ("`r`", "reset to the same initial weights and data"),
+        ("`n`", "new data (the next seed)"),
+        ("`y`", "loss axis: log / linear"),
+        ("`g`", "the loss landscape with the run's path; other models: a plane through θ along "
+                "the Hessian's top two eigenvectors (`g` or `escape` back)"),
+        ("`c`", "compare mode: lr ÷100, as is, ×9 side by side (`1`-`6` select a run, `0` all, `o` optimizer)"),
+        ("`m`",
+         "the lr × steps map: every lr at every step, the cliff at lr_max (arrows: cursor, `enter`: "
+         "use that lr)"),
+        ("`b`",
+         "the blackboard: the loss as a parabola along b, w or an eigen-direction (other models: "
+         "an eigen-direction or one parameter), the steps as jumps (`d` turns)"),
+        ("`[` `]` / `{` `}`", "loss cursor: a step / a tenth of the run (or point with the mouse)"),
+        ("`e` / `E`", "save the run (`lrtui --load` reopens it) / the steps as CSV"),
+        ("`f8`", "SVG screenshot"),
+        ("`f`", "LR range test: loss against lr, suggestions; `1`-`4` apply one"),
+        ("`o`", "optimizer, schedule and batch size, with all their parameters"),
+        ("`v`", "show / hide the lr curve (the lr each step used) beside the loss"),
+        ("`x`",
+         "no-stop on / off: train through divergence for the whole budget, as the lesson's loop does"
+         " (inf, then NaN)"),
+        ("`tab`", "move between fields"),
+        ("`ctrl+p`", "command palette: every action, and the themes"),
+        ("`?`", "this help"),
+        ("`q`", "quit"),
+    ),
+    """\
 **What to try.** Start at lr 0.001: after 200 steps the line has barely
 moved. At 0.1 it fits. Press `+` until lr passes **lr_max** (shown beside
 the lr field and in the status line): the loss grows and the run stops,
@@ -72,9 +102,8 @@ beside lr_max and lr_opt: compare them.
 start for its step budget, all at once: dark is the starting loss, bright the
 OLS loss, red diverged. The dots are plain GD's predicted steps to get within
 1% of the OLS loss, from the eigenvalues.
-
-Press `escape`, `?` or `q` to close.
-"""
+""",
+)
 
 
 MORE_BELOW = "more below: ↓ PgDn End"
@@ -89,9 +118,13 @@ class HelpScreen(LeavesOnlyFromTheTop, ModalScreen[None]):
         Binding("q", "dismiss", "close"),
     ]
 
+    def __init__(self, help: Help = LESSON_HELP, **kwargs):
+        super().__init__(**kwargs)
+        self.help = help
+
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help"):
-            yield Markdown(HELP)
+            yield Markdown(self.help.markdown())
 
     def on_mount(self) -> None:
         if not is_live(self):

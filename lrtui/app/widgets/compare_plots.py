@@ -1,4 +1,5 @@
-"""Compare mode's plots: every run's loss curve overlaid, and every run's fit line.
+"""Compare mode's plots: every run's loss curve overlaid, and every run's fit line
+(for the other models: every run's curve, or its decision boundary).
 
 A diverging run must not flatten the others: the loss axis is framed by the
 runs that did not diverge, and a diverged curve is drawn up to the frame's top
@@ -19,6 +20,7 @@ from lrtui.app.plotdata import (
     ticks,
 )
 from lrtui.app.widgets.fit_plot import FitPlot
+from lrtui.app.widgets.model_fit_plot import ModelFitPlot
 from lrtui.app.widgets.plot_pane import PlotPane
 from lrtui.engine.compare import Lane, RunStatus
 from lrtui.engine.run import fmt
@@ -132,15 +134,11 @@ class CompareLossPlot(PlotPane):
         plt.title(self.fitted_title(*parts))
 
 
-class CompareFitPlot(FitPlot):
-    """The data and the true line, with one fit line per run in its colour."""
+class EveryRun:
+    """Mixed into a fit pane of compare mode: it draws every run, in the run's colour, with
+    the legend under it."""
 
-    BORDER_TITLE = "Fit, every run"
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self._lanes: tuple[Lane, ...] = ()
-        self.model = "line"  # the runs' model: one line per run is drawn for the line only
+    _lanes: tuple[Lane, ...] = ()
 
     def set_lanes(self, lanes: tuple[Lane, ...]) -> None:
         self._lanes = lanes
@@ -149,11 +147,13 @@ class CompareFitPlot(FitPlot):
     def legend_markup(self) -> str:
         return legend(self._lanes, self.size.width - 4)
 
+
+class CompareFitPlot(EveryRun, FitPlot):
+    """The data and the true line, with one fit line per run in its colour."""
+
+    BORDER_TITLE = "Fit, every run"
+
     def draw(self) -> None:
-        if self.model != "line":
-            self.plt.title(self.fitted_title(f"{self.model}: one line per run is the line's",
-                                             "compare the runs by their loss"))
-            return
         self._drawn = None  # no single fit line here: one per run below
         super().draw()
         if self._box is None:
@@ -169,8 +169,28 @@ class CompareFitPlot(FitPlot):
         self.plt.title(self.fitted_title(*parts))
 
 
-def summary_rows(lanes: tuple[Lane, ...], selected: int | None) -> list[tuple]:
-    """The summary table's rows: one per run in its colour (the legend), the selected one marked."""
+class CompareModelFitPlot(EveryRun, ModelFitPlot):
+    """The data, with every run's curve (one input) or decision boundary (two) in its colour."""
+
+    BORDER_TITLE = "Fit, every run"
+
+    def draw(self) -> None:
+        if self._box is None or self._x is None:
+            self.plt.title("waiting for data")
+            return
+        self.draw_points()
+        for lane in self._lanes:
+            if lane.fit is not None:
+                self.draw_view(lane.fit, run_color(lane.index))
+        two_inputs = self._x.ndim == 2
+        self.plt.title(self.fitted_title(
+            "each run's p = 0.5 boundary" if two_inputs else "each run's curve"))
+
+
+def summary_rows(lanes: tuple[Lane, ...], selected: int | None,
+                 finish_line: bool = True) -> list[tuple]:
+    """The summary table's rows: one per run in its colour (the legend), the selected one marked;
+    without a `finish_line` (no known minimum) the "1% at" column is empty."""
     rows = []
     for lane in lanes:
         mark = "▶" if selected == lane.index else " "
@@ -178,7 +198,7 @@ def summary_rows(lanes: tuple[Lane, ...], selected: int | None) -> list[tuple]:
         run = Text(f"{mark}{lane.index + 1} ━━", style=f"bold #{r:02x}{g:02x}{b:02x}")
         rows.append((run, lane.optimizer, fmt(lane.learning_rate), lane.status,
                      f"{lane.step:,}", fmt(lane.loss),
-                     _reached(lane), _diverged(lane)))
+                     _reached(lane) if finish_line else "-", _diverged(lane)))
     return rows
 
 

@@ -65,33 +65,43 @@ class ModelFitPlot(PlotPane):
 
     def draw(self) -> None:
         plt = self.plt
-        theme = self.app.current_theme
         if self._box is None or self._x is None:
             plt.title("waiting for data")
             return
+        self.draw_points()
+        if self._view is not None:
+            self.draw_view(self._view, plot_color(self.app.current_theme, "fit-line", "error"))
+        if self._title:
+            plt.title(self.fitted_title(*self._title.split("; ")))
+
+    def draw_points(self) -> None:
+        """The frame and the data: the points of a curve, or the two classes in two colours."""
+        plt = self.plt
+        theme = self.app.current_theme
         x0, x1, y0, y1 = self._box
         plt.xlim(x0, x1)
         plt.ylim(y0, y1)
         points = plot_color(theme, "points", "primary")
-        fit = plot_color(theme, "fit-line", "error")
-        view = self._view
         if self._x.ndim == 1:
             plt.scatter(self._x, self._y, marker="dot", color=points)
-            if view is not None and view.curve_x is not None:
-                cx, cy = finite_pairs(view.curve_x, view.curve_y)
-                inside = (cy >= y0) & (cy <= y1)  # what leaves the frame is not drawn
-                plt.scatter(cx[inside], cy[inside], marker="braille", color=fit)
-        else:
-            for label, color in ((0, points), (1, plot_color(theme, "true-line", "success"))):
-                mine = self._y == label
-                plt.scatter(self._x[mine, 0], self._x[mine, 1], marker="dot", color=color)
-            if view is not None and view.boundary is not None and len(view.boundary):
-                edge = view.boundary
-                if len(edge) > MAX_BOUNDARY:
-                    edge = edge[np.linspace(0, len(edge) - 1, MAX_BOUNDARY).astype(np.int64)]
-                plt.scatter(edge[:, 0], edge[:, 1], marker="braille", color=fit)
-        if self._title:
-            plt.title(self.fitted_title(*self._title.split("; ")))
+            return
+        for label, color in ((0, points), (1, plot_color(theme, "true-line", "success"))):
+            mine = self._y == label
+            plt.scatter(self._x[mine, 0], self._x[mine, 1], marker="dot", color=color)
+
+    def draw_view(self, view: FitView, color) -> None:
+        """A model's curve (one input) or its decision boundary (two inputs) in `color`."""
+        plt = self.plt
+        _, _, y0, y1 = self._box
+        if view.curve_x is not None:
+            cx, cy = finite_pairs(view.curve_x, view.curve_y)
+            inside = (cy >= y0) & (cy <= y1)  # what leaves the frame is not drawn
+            plt.scatter(cx[inside], cy[inside], marker="braille", color=color)
+        elif view.boundary is not None and len(view.boundary):
+            edge = view.boundary
+            if len(edge) > MAX_BOUNDARY:
+                edge = edge[np.linspace(0, len(edge) - 1, MAX_BOUNDARY).astype(np.int64)]
+            plt.scatter(edge[:, 0], edge[:, 1], marker="braille", color=color)
 
 
 def _frame(x: np.ndarray, y: np.ndarray) -> tuple[float, float, float, float]:

@@ -44,7 +44,8 @@ class PlotPane(PlotextPlot):
         return max(1, self.size.width - self._y_label_width - 4)
 
     def fitted_title(self, *parts: str) -> str:
-        """As many of the parts as fit the pane, in order: plotext drops a title that is too wide."""
+        """As many of the parts as fit the pane, in order: plotext drops a title that is too wide.
+        If the first part alone is too wide, as many of its words as fit."""
         room = self.title_room()
         title = ""
         for part in parts:
@@ -52,7 +53,13 @@ class PlotPane(PlotextPlot):
             if len(joined) > room:
                 break
             title = joined
-        return title or parts[0][:room]
+        if title:
+            return title
+        # Not even the first part: whole words of it, never a number cut short ("loss 0.0").
+        words = parts[0].split(" ")
+        while words and len(" ".join(words)) > room:
+            words.pop()
+        return " ".join(words)
 
     def redraw(self) -> None:
         """Rebuild the figure now and repaint the lines that differ."""

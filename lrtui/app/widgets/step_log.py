@@ -111,8 +111,7 @@ class StepLog(RichLog):
 
     def _layout(self) -> None:
         """Pick the columns for the pane's width; write everything again if they changed."""
-        # The width lines are drawn in; one to spare, for the vertical scrollbar to come.
-        width = self.scrollable_content_region.width - (0 if self.show_vertical_scrollbar else 1)
+        width = self.text_width()
         if width <= 0:
             return
         columns = columns_for(width, self._batch, self._line_model)
@@ -127,6 +126,10 @@ class StepLog(RichLog):
         self.write(Text(self._header(), style="bold"))
         if self._items:
             self.write(Text("\n").join(self._line(item) for item in self._items))
+
+    def text_width(self) -> int:
+        """The width lines are drawn in; one to spare, for the vertical scrollbar to come."""
+        return self.scrollable_content_region.width - (0 if self.show_vertical_scrollbar else 1)
 
     def _header(self) -> str:
         return " ".join(f"{name:>{width}}" for name, width, _ in self._columns)
@@ -162,8 +165,8 @@ class StepLog(RichLog):
             return
         lines = []
         if self._skipped:
-            lines.append(Text(f"{'':>8} … {self._skipped:,} lines not shown "
-                              f"({self.hint})", style="dim"))
+            lines.append(self._wrapped(Text(f"{'':>8} … {self._skipped:,} lines not shown "
+                                            f"({self.hint})", style="dim")))
             self._skipped = 0
         if self._pending:
             self._items.extend(self._pending)
@@ -181,6 +184,8 @@ class StepLog(RichLog):
     def _line(self, item) -> Text:
         if not isinstance(item, Event):
             return self.row_text(item)
-        text = Text(f"{item.step:>8} {item.text}", style=STYLES.get(item.kind, ""))
-        lines = text.wrap(self.app.console, max(20, self._width))
-        return Text("\n").join(lines)
+        return self._wrapped(Text(f"{item.step:>8} {item.text}", style=STYLES.get(item.kind, "")))
+
+    def _wrapped(self, text: Text) -> Text:
+        """A line of prose wrapped to the pane: a line wider than it would add a sideways scrollbar."""
+        return Text("\n").join(text.wrap(self.app.console, max(20, self._width)))

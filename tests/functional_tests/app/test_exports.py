@@ -73,6 +73,15 @@ async def test_palette_offers_the_exports_and_f8_writes_an_svg(tmp_path, monkeyp
         await pilot.press("f8")
         await wait_for(pilot, lambda: any(tmp_path.glob("*.svg")), what="the SVG")
         assert "finished" in next(tmp_path.glob("*.svg")).read_text().replace("&#160;", " ")
+        # On a modal screen too: the picture is of the map, not of the screen under it.
+        await pilot.press("m")
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "MapScreen"
+                       and app.screen.progress is not None and app.screen.progress.finished,
+                       what="the map")
+        await pilot.press("f8")
+        await wait_for(pilot, lambda: len(list(tmp_path.glob("*.svg"))) == 2, what="a second SVG")
+        newest = max(tmp_path.glob("*.svg"), key=lambda path: path.stat().st_mtime_ns)
+        assert "lr × steps" in newest.read_text().replace("&#160;", " ")
 
 
 async def test_a_run_that_reaches_the_least_squares_loss_still_draws():

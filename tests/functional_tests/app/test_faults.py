@@ -9,11 +9,11 @@ from __future__ import annotations
 from support import LOAD_TIMEOUT, log_text, ready_app, state_is, text_of, wait_for
 from textual.widgets import Footer
 
-from lrtui.app.app import LrApp
+from lrtui.app.app import MIN_HEIGHT, MIN_WIDTH, LrApp
 from lrtui.app.textual_internals import notifications
 from lrtui.app.widgets.hyperparams import HyperParams
 from lrtui.app.widgets.status_line import StatusLine
-from lrtui.app.widgets.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmall
+from lrtui.app.widgets.too_small import TooSmall
 from lrtui.engine.run import State
 from lrtui.settings.fields import Settings
 

@@ -34,7 +34,7 @@ def test_the_map_as_drawn(snap_compare, size):
         await wait_for(pilot, lambda: isinstance(app.screen, MapScreen) and app.screen.progress is not None
                        and app.screen.progress.finished, 60, "the map to finish")
         await pilot.press("shift+left", "up", "up")  # the cursor moved off its start
-        await pilot.pause(0.2)
+        await pilot.pause()  # every message handled: the moves are drawn
 
     assert snap_compare(LrApp(Settings()), terminal_size=size, run_before=open_map)
 
@@ -53,7 +53,7 @@ def test_the_blackboard_as_drawn(snap_compare, size):
                        and app.screen.query_one(BlackboardPlot).cut.direction == "steep"
                        and len(app.screen.query_one(BlackboardPlot).cut.steps_offset) == 7,
                        30, "the steep slice with six jumps")
-        await pilot.pause(0.2)
+        await pilot.pause()  # every message handled: the moves are drawn
 
     assert snap_compare(LrApp(Settings(learning_rate=0.6)), terminal_size=size,
                         run_before=open_blackboard)

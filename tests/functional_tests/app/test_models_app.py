@@ -75,10 +75,13 @@ async def test_switching_models_from_the_palette_commands_and_refusing_a_bad_pai
         assert app.snapshot.settings.dataset == "sine" and not app.snapshot.model.classifies
         before = app.snapshot.settings
         app.apply_settings(before.with_(model="poly", dataset="xor"))
-        await pilot.pause(0.5)
+        await wait_for(pilot, lambda: any("model poly needs data with one input" in str(n.message)
+                                          for n in app._notifications), 30, "the refusal")
+        # A barrier: one step goes through the queue a wrong change would have taken.
+        step = app.snapshot.step
+        await pilot.press("s")
+        await wait_for(pilot, lambda: app.snapshot.step == step + 1, 30, "one step after it")
         assert app.snapshot.settings == before and app.snapshot.model.name == "mlp"
-        assert any("model poly needs data with one input" in str(n.message)
-                   for n in app._notifications)
 
 
 async def test_compare_mode_and_the_landscape_with_an_mlp_on_two_classes():
@@ -113,3 +116,47 @@ async def test_compare_mode_and_the_landscape_with_an_mlp_on_two_classes():
                        120, "every run to its end")
         assert all(np.array(lane.params["W1"]).shape == (2, 8) for lane in lanes())
         assert any(lane.status == "finished" for lane in lanes())
+
+
+async def test_compare_mode_draws_every_runs_curve_and_boundary():
+    """Compare mode's fit pane for models: each run's curve (sine) or p = 0.5 boundary (moons),
+    worked out from the run's own weights, drawn in the run's colour."""
+    from lrtui.app.screens.compare_screen import CompareScreen
+    from lrtui.app.widgets.compare_plots import CompareModelFitPlot
+    from lrtui.engine.fit_view import fit_view
+
+    for dataset in ("sine", "moons"):
+        settings = Settings(model="mlp", dataset=dataset, hidden=8, steps=200, speed="max")
+        async with ready_app(settings) as (app, pilot):
+            await pilot.press("c")
+
+            def lanes():
+                screen = app.screen
+                snap = screen.snapshot if isinstance(screen, CompareScreen) else None
+                return snap.lanes if snap is not None else ()
+
+            await wait_for(pilot, lambda: len(lanes()) == 3, 60, "c to open compare mode")
+            await pilot.press("space")
+            await wait_for(pilot, lambda: all(lane.status in ("finished", "diverged")
+                                              for lane in lanes()), 120, "every run to its end")
+            pane = app.screen.query_one("#compare-fit")
+            assert isinstance(pane, CompareModelFitPlot)
+            controller = app.screen.controller
+            trainer = controller.compare.trainer
+            for lane in lanes():
+                if lane.status != "finished":
+                    continue
+                # The lane's view is its own weights' output, not another run's.
+                alone = fit_view(lambda points, k=lane.index: trainer.predict(points)[k],
+                                 controller.compare.dataset.x)
+                if dataset == "sine":
+                    np.testing.assert_allclose(lane.fit.curve_y, alone.curve_y, rtol=1e-5)
+                else:
+                    assert len(lane.fit.boundary) > 0
+                    np.testing.assert_allclose(lane.fit.probability, alone.probability, rtol=1e-5)
+            assert "each run's" in pane.border_title + str(pane.render())
+            # No known minimum: no "1% at" to show, and the table says why.
+            from textual.widgets import DataTable
+            table = app.screen.query_one(DataTable)
+            assert "only where the minimum is known" in str(table.border_subtitle)
+            assert all(str(table.get_row_at(k)[6]) == "-" for k in range(table.row_count))

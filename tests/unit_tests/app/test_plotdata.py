@@ -48,3 +48,15 @@ def test_downsample_on_a_fixed_axis_keeps_old_columns_as_they_were():
     # Shared equally between points instead, every column moves as the curve grows.
     moved_x, _ = downsample(x[:15_000], y[:15_000], 100)
     assert not np.array_equal(moved_x[:40], downsample(x, y, 100)[0][:40])
+
+
+def test_a_narrow_step_axis_still_labels_a_step_past_zero():
+    """Room for two labels: 0 and the largest round step inside, not 0 alone (6,000 steps
+    in a 25-column pane showed only "0")."""
+    from lrtui.app.plotdata import step_ticks
+
+    assert step_ticks(6000, 2) == ([0.0, 5000.0], ["0", "5000"])
+    assert step_ticks(1, 2) == ([0.0, 1.0], ["0", "1"])
+    for end in (7, 130, 6000, 2_500_000):
+        values, _ = step_ticks(end, 2)
+        assert len(values) == 2 and 0 < values[1] <= end
