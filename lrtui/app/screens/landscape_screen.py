@@ -114,7 +114,9 @@ class LandscapeScreen(LeavesOnlyFromTheTop, Screen):
         plot = self.query_one(LandscapePlot)
         s = snap.settings
         model = snap.model.name if snap.model is not None else s.model
-        self.set_class(model != "line", "-plane")
+        if self.has_class("-plane") != (model != "line"):
+            self.set_class(model != "line", "-plane")
+            self.refresh_bindings()  # e (eigen axes) is the line's only
         self.query_one(StatusLine).show(snap)
         if model != "line":
             drawn = self.picture.request.snapshot.model if self.picture else None
@@ -154,6 +156,12 @@ class LandscapeScreen(LeavesOnlyFromTheTop, Screen):
                 plane_words(picture.plane, snap.learning_rate, snap.settings.optimizer))
         elif picture.error:
             self.query_one("#landscape-text", Static).update(picture.error)
+
+    def check_action(self, action: str, parameters: tuple) -> bool | None:
+        # The plane's axes are the eigenvectors themselves: no eigen axes to toggle there.
+        if action == "toggle_eigen" and self.has_class("-plane"):
+            return False
+        return True
 
     @while_shown
     def action_toggle_eigen(self) -> None:
