@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import sys
 from pathlib import Path
 
@@ -90,8 +91,36 @@ def _add_find_lr(commands, parser: argparse.ArgumentParser) -> None:
     find.error = parser.error  # type: ignore[method-assign]
 
 
+# Flags people bring from Keras and other tools, and lrtui's own word for each.
+NAMES_ELSEWHERE = {"--learning-rate": "--lr", "--learning_rate": "--lr", "--epochs": "--steps",
+                   "--batch": "--batch-size", "--batch_size": "--batch-size"}
+
+
+def refuse_unknown_options(parser: argparse.ArgumentParser, argv: list[str]) -> None:
+    """An unknown option before any command: say so, with the nearest real one.
+
+    Without this, argparse takes the unknown flag's value for the command and answers
+    "invalid choice: '0.01'" to `lrtui --learning-rate 0.01`.
+    """
+    known = {flag for action in parser._actions for flag in action.option_strings}
+    commands = next((set(action.choices) for action in parser._actions
+                     if isinstance(action, argparse._SubParsersAction)), set())
+    for token in argv:
+        if token in commands or token == "--":
+            return  # the command's own parser judges what follows it
+        flag = token.split("=", 1)[0]
+        # A prefix of a real flag is argparse's to judge (--step for --steps).
+        if flag.startswith("--") and not any(k.startswith(flag) for k in known):
+            near = NAMES_ELSEWHERE.get(flag) or next(
+                iter(difflib.get_close_matches(flag, sorted(known), n=1, cutoff=0.5)), None)
+            hint = f" (did you mean {near}?)" if near else ""
+            parser.error(f"unrecognized option {flag}{hint}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    refuse_unknown_options(parser, argv)
     args = parser.parse_args(argv)
     if args.command == "watch":  # a Keras training: none of the line's options apply
         return run_watch(args, open_viewer=_open_watch_viewer)

@@ -117,7 +117,8 @@ class HyperParams(VerticalScroll):
         if theory is None and settings.model not in ("line", "poly"):
             # No theory in advance: the lr_max where the weights stand, from the sharpness.
             text = ("lr_max now …" if live_lr_max is None else
-                    f"lr_max now {fmt(live_lr_max)}") + "\n  = 2/sharpness (live)"
+                    f"lr_max now {fmt(live_lr_max)}") + "\n  = 2/sharpness (live)" + (
+                "" if settings.optimizer == "gd" else "\n  (the plain-GD bound)")
         elif theory is None:
             text = "lr_max …\nlr_opt …"
         else:

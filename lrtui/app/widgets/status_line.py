@@ -6,7 +6,7 @@ from rich.markup import escape
 from textual.widgets import Static
 
 from lrtui.engine.run import Snapshot, State, fmt
-from lrtui.engine.stability import marker
+from lrtui.engine.stability import PLAIN_GD_NOTE, marker
 
 STATE_STYLE = {
     State.LOADING: "$warning",
@@ -69,6 +69,10 @@ def live_bound(snap: Snapshot) -> str:
     """lr_max where the weights stand, from the measured sharpness (a live estimate)."""
     if snap.lr_max_now is None:
         return "lr_max now = 2/sharpness: not measured yet"
+    bound = f"lr_max now = 2/sharpness = {fmt(snap.lr_max_now)}"
+    if snap.settings.optimizer != "gd":
+        # Adam & co. rescale each step: 2/sharpness bounds plain GD only, not this lr.
+        return f"{bound} ({PLAIN_GD_NOTE}, live)"
     ratio = snap.learning_rate / snap.lr_max_now
     style = "$error" if ratio >= 1.05 else "$warning" if ratio > 0.5 else "b"
-    return f"lr_max now = 2/sharpness = {fmt(snap.lr_max_now)} ([{style}]{ratio:.2f}×[/] live)"
+    return f"{bound} ([{style}]{ratio:.2f}×[/] live)"

@@ -160,3 +160,15 @@ async def test_compare_mode_draws_every_runs_curve_and_boundary():
             table = app.screen.query_one(DataTable)
             assert "only where the minimum is known" in str(table.border_subtitle)
             assert all(str(table.get_row_at(k)[6]) == "-" for k in range(table.row_count))
+
+
+async def test_with_adam_the_live_lr_max_says_it_is_plain_gds_bound():
+    """2/sharpness bounds plain GD; Adam rescales each step, so no ratio of its lr to it."""
+    settings = Settings(model="mlp", dataset="sine", hidden=8, optimizer="adam",
+                        learning_rate=0.01, steps=50, speed="max")
+    async with ready_app(settings) as (app, pilot):
+        await pilot.press("space")
+        await wait_for(pilot, lambda: app.snapshot.state == State.FINISHED, 120, "50 steps")
+        await wait_for(pilot, lambda: "2/sharpness =" in status_text(app), 10, "lr_max now")
+        assert "plain-GD bound" in status_text(app) and "×" not in status_text(app).split("=")[-1]
+        assert "plain-GD bound" in str(app.query_one("#bounds").render())

@@ -80,3 +80,21 @@ def test_a_run_file_keeps_the_data_files_absolute_path(capsys, tmp_path, monkeyp
     monkeypatch.chdir(tmp_path / "sub")
     assert read_run_file("big.json").dataset().n == 3
     assert os.path.basename(read_run_file("big.json").dataset().source) == "line.csv"
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--learning-rate", "0.01"], "unrecognized option --learning-rate (did you mean --lr?)"),
+    (["--modle", "mlp"], "unrecognized option --modle (did you mean --model?)"),
+    (["--lr", "0.1", "--stpes", "5", "run"], "unrecognized option --stpes (did you mean --steps?)"),
+])
+def test_an_unknown_option_is_named_not_taken_for_a_command(capsys, args, words):
+    """argparse alone answered `lrtui --learning-rate 0.01` with "invalid choice: '0.01'"."""
+    with pytest.raises(SystemExit) as ended:
+        main(args)
+    err = capsys.readouterr().err
+    assert ended.value.code == 2 and words in err and err.count("\n") == 1, err
+
+
+def test_a_prefix_of_an_option_still_works(capsys):
+    assert main(["--step", "3", "run", "--format", "jsonl"]) == 0
+    assert json.loads(capsys.readouterr().out.splitlines()[-1])["summary"]["steps"] == 3
