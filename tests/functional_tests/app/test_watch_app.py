@@ -62,7 +62,8 @@ async def test_it_shows_the_training(training):
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.frame is not None and app.frame.step == 799,
                        what="the last row")
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: "step 799/1,000" in str(app.query_one("#status").render()),
+                       what="the status line at the last row")
         status = str(app.query_one("#status").render())
         assert status.startswith("training") and "step 799/1,000" in status
         assert "epoch 8/10" in status and "lr 0.005" in status
@@ -86,12 +87,14 @@ async def test_keys_send_commands_and_bad_input_sends_nothing(training, tmp_path
         await pilot.press("l")
         await wait_for(pilot, lambda: isinstance(app.screen, AskScreen), what="the lr field")
         await pilot.press("ctrl+u", *"abc", "enter")
-        await pilot.pause(0.1)
+        await wait_for(pilot, lambda: isinstance(app.screen, AskScreen)
+                       and "not a number" in str(app.screen.query_one("#problem").render()),
+                       what="the refusal under the lr field")
         assert isinstance(app.screen, AskScreen)  # refused: still asking, nothing sent
-        assert "not a number" in str(app.screen.query_one("#problem").render())
+        assert len(commands(channel)) == 3, commands(channel)
         await pilot.press("ctrl+u", *"0.02", "enter")
         await pilot.press("x", "y", "w", "enter")
-        await pilot.pause(0.1)
+        await wait_for(pilot, lambda: len(commands(channel)) >= 6, what="six commands sent")
         sent = commands(channel)
         assert [c["command"] for c in sent] == ["pause", "scale_lr", "scale_lr", "set_lr", "stop",
                                                 "save_weights"]
@@ -133,11 +136,14 @@ async def test_a_training_that_is_gone_says_so(training):
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: app.frame is not None and app.frame.status == "gone",
                        what="gone")
-        await pilot.pause(0.2)
-        assert "is no longer running" in str(app.query_one("#status").render())
-        assert f"the training process is gone (pid {dead})" in log_text(app)
+        await wait_for(pilot, lambda: "is no longer running" in str(app.query_one("#status").render()),
+                       what="the status line to say the training is gone")
+        await wait_for(pilot, lambda: f"the training process is gone (pid {dead})" in log_text(app),
+                       what="the step log to say the training is gone")
         await pilot.press("space")  # nothing can be sent to it
-        await pilot.pause(0.1)
+        # The refusal's line in the step log comes after the send was tried: then look.
+        await wait_for(pilot, lambda: "not sent: the training is gone" in log_text(app),
+                       what="the step log to say the pause was not sent")
         assert commands(channel) == []
 
 
