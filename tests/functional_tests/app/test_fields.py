@@ -13,6 +13,7 @@ from textual.widgets import Input, Static
 
 from lrtui.app.screens.help_screen import AT_THE_END, MORE_BELOW, HelpScreen
 from lrtui.app.screens.method_screen import MethodScreen
+from lrtui.app.widgets.step_log import StepLog
 
 
 def lr_field(app) -> Input:
@@ -57,7 +58,13 @@ async def test_a_typed_lr_is_one_change_and_one_log_line():
         await wait_for(pilot, lambda: app.snapshot.learning_rate == 0.9, what="lr 0.9 in use")
         await wait_for(pilot, lambda: "lr typed: 0.1 -> 0.9" in log_text(app), what="the log line")
         await pilot.press("l", "enter", "tab")  # enter and leave again without a change
-        await pilot.pause(0.3)
+        # A barrier: one step goes through the same queue a second change would have; its
+        # log row is written after anything that change would have logged.
+        step = app.snapshot.step
+        app.set_focus(None)  # the key goes to the app, not into a field
+        await pilot.press("s")
+        await wait_for(pilot, lambda: app.snapshot.step == step + 1, what="one step")
+        app.query_one(StepLog).flush()
         log = log_text(app)
         assert log.count("lr typed") == 1, log
         assert "0.9 -> 0.9" not in log

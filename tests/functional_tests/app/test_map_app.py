@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from support import ready_app, state_is, wait_for
+from support import describe, ready_app, state_is, wait_for
 
 from lrtui.app.screens.map_screen import MapFrame, MapScreen
 from lrtui.app.widgets.lr_map_plot import CURSOR, MapPlot, shades
@@ -106,8 +106,11 @@ async def test_escape_stops_a_long_map_and_frames_after_dismissal_are_ignored():
         # A frame arriving now, after the screen left, changes nothing and raises nothing.
         screen.post_message(MapFrame(screen.progress))
         screen.on_map_frame(MapFrame(screen.progress))
-        await pilot.pause(0.1)
-        assert state_is(app, State.READY, State.PAUSED)
+        # A barrier: one step goes through the app after the posted frame; the app still works.
+        step = app.snapshot.step
+        await pilot.press("s")
+        await wait_for(pilot, lambda: app.snapshot.step == step + 1, what="one step after the frame")
+        assert state_is(app, State.PAUSED) and not isinstance(app.screen, MapScreen), describe(app)
 
 
 async def test_a_frame_before_the_screen_is_composed_is_ignored():
