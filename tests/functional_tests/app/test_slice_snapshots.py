@@ -36,6 +36,12 @@ async def _stepped(pilot, key: str) -> None:
         await wait_for(pilot, lambda: app.snapshot.step == count, 30, f"step {count}")
 
 
+async def settled(pilot) -> None:
+    """The picture has arrived: let its animations end and every pending message be handled."""
+    await pilot.wait_for_scheduled_animations()
+    await pilot.pause()
+
+
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_the_plane_of_a_network_as_drawn(snap_compare, size):
     async def open_landscape(pilot):
@@ -45,7 +51,7 @@ def test_the_plane_of_a_network_as_drawn(snap_compare, size):
                        and app.screen.query_one(LandscapePlot).plane is not None
                        and app.screen.query_one(LandscapePlot).plane.step == STEPS,
                        60, f"the plane at step {STEPS}")
-        await pilot.pause(0.2)
+        await settled(pilot)
 
     assert snap_compare(LrApp(EDGE), terminal_size=size, run_before=open_landscape)
 
@@ -59,6 +65,6 @@ def test_the_blackboard_of_a_network_as_drawn(snap_compare, size):
                        and app.screen.picture is not None
                        and app.screen.picture.request.snapshot.step == STEPS,
                        60, f"the steep slice at step {STEPS}")
-        await pilot.pause(0.2)
+        await settled(pilot)
 
     assert snap_compare(LrApp(EDGE), terminal_size=size, run_before=open_blackboard)

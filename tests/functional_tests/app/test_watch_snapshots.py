@@ -36,7 +36,13 @@ async def everything_read(pilot) -> None:
     await wait_for(pilot, lambda: app.frame is not None and app.frame.step == 799
                    and len(app.frame.validation) == 8, 20, "the whole history")
     app.query_one(KerasStepLog).flush()  # rows wait up to a second to be written
-    await pilot.pause(0.2)
+    await settled(pilot)
+
+
+async def settled(pilot) -> None:
+    """Let animations end and every pending message be handled before the picture is taken."""
+    await pilot.wait_for_scheduled_animations()
+    await pilot.pause()
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
@@ -49,7 +55,7 @@ def test_the_help_as_drawn(snap_compare, viewer):
         await everything_read(pilot)
         await pilot.press("question_mark")
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, HelpScreen), 10, "the help")
-        await pilot.pause(0.2)
+        await settled(pilot)
 
     assert snap_compare(viewer, terminal_size=(80, 24), run_before=open_help)
 
