@@ -54,6 +54,13 @@ async def compare_unchanged(pilot, app, polls: int = 3, gap: float = 0.3) -> Non
         assert lane_steps(app) == before, f"paused, yet the runs moved {before} -> {lane_steps(app)}"
 
 
+async def settled_at(pilot, size: tuple[int, int]) -> None:
+    """The screen has taken `size` and every message the resize caused is handled."""
+    await wait_for(pilot, lambda: tuple(pilot.app.screen.size) == size, what=f"the screen at {size}")
+    await pilot.wait_for_scheduled_animations()
+    await pilot.pause()
+
+
 def row_cells(app) -> list[list[str]]:
     table = app.screen.query_one(DataTable)
     return [[str(c) for c in table.get_row_at(r)] for r in range(table.row_count)]
@@ -172,7 +179,8 @@ async def test_a_diverging_run_is_marked_and_leaves_the_others_plots_alone():
         await pilot.press("space")
         await wait_for(pilot, lambda: compare_snap(app).state == State.FINISHED, timeout=60,
                        what="all three runs to finish or diverge")
-        await pilot.pause(0.1)
+        await wait_for(pilot, lambda: len(row_cells(app)) == 3 and row_cells(app)[2][3] == "diverged",
+                       what="the summary to mark run 3 diverged")
         lanes = compare_snap(app).lanes
         assert [lane.status for lane in lanes] == [RunStatus.FINISHED, RunStatus.FINISHED,
                                                   RunStatus.DIVERGED]
@@ -213,7 +221,7 @@ async def test_resize_keeps_both_views_working():
                        what="the runs to finish")
         for size in ((80, 24), (200, 60), (120, 40)):
             await pilot.resize_terminal(*size)
-            await pilot.pause(0.1)
+            await settled_at(pilot, size)
             for widget in app.screen.query("PlotextPlot, DataTable"):
                 if widget.id == "compare-landscape" and size[0] < 110:
                     # Narrow: the summary takes the whole row (the landscape is key g away).
@@ -227,7 +235,7 @@ async def test_resize_keeps_both_views_working():
         await pilot.press("escape", "g")
         await wait_for(pilot, lambda: isinstance(app.screen, LandscapeScreen), what="g")
         await pilot.resize_terminal(70, 20)
-        await pilot.pause(0.1)
+        await settled_at(pilot, (70, 20))
         assert plot_text(app.screen.query_one(LandscapePlot)).strip()
 
 

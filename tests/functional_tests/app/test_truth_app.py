@@ -39,6 +39,13 @@ def tick_row(lines: list[str]) -> list[str]:
     return []
 
 
+async def settled_at(pilot, size: tuple[int, int]) -> None:
+    """The screen has taken `size` and every message the resize caused is handled."""
+    await until(pilot, lambda: tuple(pilot.app.screen.size) == size, f"the screen at {size}")
+    await pilot.wait_for_scheduled_animations()
+    await pilot.pause()
+
+
 @pytest.mark.parametrize("size", SIZES)
 async def test_after_a_divergence_the_fit_title_keeps_w_and_b(size):
     app = still_app("main-diverged", "lesson")
@@ -121,17 +128,17 @@ async def test_compare_mode_reads_right_before_any_step_and_fits_at_both_sizes()
         await until(pilot, lambda: isinstance(app.screen, CompareScreen)
                     and app.screen.snapshot is not None
                     and app.screen.snapshot.state == State.READY, "compare mode")
-        await pilot.pause(0.2)
         table = app.screen.query_one(DataTable)
-        statuses = [str(table.get_row_at(r)[3]) for r in range(table.row_count)]
-        assert statuses == ["ready"] * 3, statuses
+        statuses = lambda: [str(table.get_row_at(r)[3]) for r in range(table.row_count)]  # noqa: E731
+        await until(pilot, lambda: table.row_count == 3, "the summary's three rows")
+        assert statuses() == ["ready"] * 3, statuses()
         for _ in range(6):
             await pilot.press("S")
         await until(pilot, lambda: min(lane.step for lane in app.screen.snapshot.lanes) >= 43,
                     "the runs to step")
         for size in SIZES.values():
             await pilot.resize_terminal(*size)
-            await pilot.pause(0.3)
+            await settled_at(pilot, size)
             for plot in (app.screen.query_one(CompareLossPlot), app.screen.query_one(CompareFitPlot)):
                 plot.render()
                 plain = re.sub(r"\[/?[^\]]*\]", "", str(plot.border_subtitle))
@@ -168,7 +175,8 @@ async def test_no_stop_key_trains_through_to_the_end_and_the_panes_mark_the_over
         await until(pilot, lambda: app.snapshot.state == State.FINISHED, "the whole budget", 60)
         snap = app.snapshot
         assert snap.step == 200 and snap.non_finite_at == 129
-        await pilot.pause(0.3)
+        await until(pilot, lambda: "from step 129" in text_of(app.query_one(LossPlot))[0],
+                    "the loss plot to mark the overflow")
         loss_lines = text_of(app.query_one(LossPlot))
         assert "▲" in "".join(loss_lines) and "from step 129" in loss_lines[0], loss_lines[0]
         fit_title = text_of(app.query_one(FitPlot))[0]
@@ -203,7 +211,8 @@ async def test_a_mini_batch_run_says_its_curve_is_the_batch_loss_and_logs_both_l
     async with app.run_test(size=SIZES["120x40"]) as pilot:
         await until(pilot, lambda: app.snapshot is not None and app.snapshot.step == 60, "60 steps",
                     180)
-        await pilot.pause(0.2)
+        await until(pilot, lambda: "batch loss; all points" in text_of(app.query_one(LossPlot))[0],
+                    "the loss plot's title for a mini-batch run")
         title = text_of(app.query_one(LossPlot))[0]
         assert f"batch loss; all points {fmt(app.snapshot.loss)}" in title, title
         log = app.query_one(StepLog)
