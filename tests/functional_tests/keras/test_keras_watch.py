@@ -167,10 +167,10 @@ async def test_keys_in_the_viewer_steer_the_training(long):
 
     app = WatchApp(long.channel())
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause(0.5)
         deadline = time.monotonic() + 20
         while app.frame is None and time.monotonic() < deadline:
             await pilot.pause(0.05)
+        assert app.frame is not None, "the viewer read no frame in 20 s"
         earlier = len(ACK.findall(log_text_of(app)))  # the whole history shows, acks included
         await pilot.press("minus")
         found = None
