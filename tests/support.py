@@ -53,6 +53,13 @@ async def wait_for(pilot, predicate, timeout: float = 60, what: str = "") -> Non
         await pilot.pause(0.05)
 
 
+async def settled_at(pilot, size: tuple[int, int]) -> None:
+    """After a resize: the screen has taken `size` and every message it caused is handled."""
+    await wait_for(pilot, lambda: tuple(pilot.app.screen.size) == size, 20, f"the screen at {size}")
+    await pilot.wait_for_scheduled_animations()
+    await pilot.pause()
+
+
 def state_is(app: LrApp, *states: State) -> bool:
     return app.snapshot is not None and app.snapshot.state in states
 

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 import pytest
-from support import pause, ready_app, start, state_is, unchanged_for, wait_for
+from support import pause, ready_app, settled_at, start, state_is, unchanged_for, wait_for
 from textual.widgets import DataTable
 
 from lrtui.app.screens.compare_screen import CompareScreen
@@ -52,13 +52,6 @@ async def compare_unchanged(pilot, app, polls: int = 3, gap: float = 0.3) -> Non
     for _ in range(polls):
         await pilot.pause(gap)
         assert lane_steps(app) == before, f"paused, yet the runs moved {before} -> {lane_steps(app)}"
-
-
-async def settled_at(pilot, size: tuple[int, int]) -> None:
-    """The screen has taken `size` and every message the resize caused is handled."""
-    await wait_for(pilot, lambda: tuple(pilot.app.screen.size) == size, what=f"the screen at {size}")
-    await pilot.wait_for_scheduled_animations()
-    await pilot.pause()
 
 
 def row_cells(app) -> list[list[str]]:

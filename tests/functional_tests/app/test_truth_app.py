@@ -11,6 +11,7 @@ import re
 
 import pytest
 from still_frames import SIZES, loaded, ready, still_app, until
+from support import settled_at
 from textual.widgets import DataTable
 
 from lrtui.app.screens.compare_screen import CompareScreen
@@ -37,13 +38,6 @@ def tick_row(lines: list[str]) -> list[str]:
         if words and all(re.fullmatch(r"-?[\d.e+-]+", w) for w in words):
             return words
     return []
-
-
-async def settled_at(pilot, size: tuple[int, int]) -> None:
-    """The screen has taken `size` and every message the resize caused is handled."""
-    await until(pilot, lambda: tuple(pilot.app.screen.size) == size, f"the screen at {size}")
-    await pilot.wait_for_scheduled_animations()
-    await pilot.pause()
 
 
 @pytest.mark.parametrize("size", SIZES)
