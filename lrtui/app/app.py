@@ -425,6 +425,10 @@ class LrApp(Screenshots, App):
     def _setting_changed(self, event: HyperParams.Changed) -> None:
         if event.field == "learning_rate":
             self.controller.send("set_lr", event.value)
+        elif event.field == "model":  # a data set it cannot take gives way, as in the palette
+            self.use_model(event.value)
+        elif event.field == "dataset":
+            self.use_dataset(event.value)
         else:
             self.controller.send("apply", self.settings.with_(**{event.field: event.value}))
 

@@ -29,6 +29,8 @@ FIELDS = (
     ("optimizer", "optimizer"),
     ("schedule", "schedule"),
     ("batch_size", "batch"),
+    ("model", "model"),
+    ("dataset", "data set"),
     ("steps", "steps"),
     ("init_w", "init w"),
     ("init_b", "init b"),

@@ -172,3 +172,40 @@ async def test_with_adam_the_live_lr_max_says_it_is_plain_gds_bound():
         await wait_for(pilot, lambda: "2/sharpness =" in status_text(app), 10, "lr_max now")
         assert "plain-GD bound" in status_text(app) and "×" not in status_text(app).split("=")[-1]
         assert "plain-GD bound" in str(app.query_one("#bounds").render())
+
+
+async def test_the_model_and_the_data_set_are_fields_of_the_pane():
+    """Typed like the lesson's knobs; a pair that does not fit gives way as in the palette;
+    a name that is no model is refused beside the field and changes nothing."""
+    from support import type_text
+    from textual.widgets import Input, Static
+
+    async def submit(field_id: str, text: str) -> None:
+        field = app.query_one(f"#{field_id}", Input)
+        field.focus()
+        await pilot.pause()
+        await pilot.press("backspace")  # deletes the text selected on focus
+        await type_text(pilot, text)
+        await pilot.press("enter")
+
+    async with ready_app(Settings(steps=20)) as (app, pilot):
+        await submit("model", "mlp")
+        await wait_for(pilot, lambda: app.snapshot.model.name == "mlp", 60, "the mlp")
+        assert app.snapshot.settings.dataset == "line"  # a network takes one input too
+        await submit("dataset", "moons")
+        await wait_for(pilot, lambda: app.snapshot.settings.dataset == "moons"
+                       and app.snapshot.model.classifies, 60, "moons, two classes")
+        await submit("model", "poly")  # one input only: the data gives way
+        await wait_for(pilot, lambda: app.snapshot.model.name.startswith("poly"), 60, "poly")
+        assert app.snapshot.settings.dataset == "line"
+        assert app.query_one("#model", Input).value == "poly"
+        before = app.snapshot.settings
+        await submit("model", "cnn")
+        note = app.query_one("#model-note", Static)
+        await wait_for(pilot, lambda: note.region.height > 0, 10, "the refusal under the field")
+        assert "cnn" in str(note.render())
+        # A barrier: one step goes through the queue a wrong change would have taken.
+        step = app.snapshot.step
+        await pilot.press("escape", "s")
+        await wait_for(pilot, lambda: app.snapshot.step == step + 1, 30, "one step after it")
+        assert app.snapshot.settings == before
