@@ -33,6 +33,7 @@ from lrtui.app.textual_internals import app_exception, send_keys
 from lrtui.app.widgets.hyperparams import FIELDS
 from lrtui.engine.run import State
 from lrtui.settings.fields import OPTIMIZERS, SCHEDULES, SPEEDS, Settings
+from lrtui.settings.model_fields import DATASETS, MODELS
 
 pytestmark = pytest.mark.monkey
 
@@ -59,6 +60,8 @@ GOOD = {
     "seed": ["0", "1", "42", "4294967295"],
     "true_w": ["0.1", "-3", "1e6", "0"],
     "true_b": ["0.5", "-2", "1e6", "0"],
+    "model": list(MODELS),
+    "dataset": list(DATASETS),
 }
 BAD = ["", " ", "nan", "NaN", "inf", "-inf", "1e999", "1e-999", "-1", "0", "-0", "1_0", "0x10",
        "1,5", "１", "abc", "1e", "--1", "+", ".", "e5", "9" * 40, "0." + "0" * 400 + "1",
